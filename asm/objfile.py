@@ -1,0 +1,91 @@
+"""The assembler's output for one source file: text and data symbols with relocations.
+
+Like a Go object file: code bytes are final except for relocations, which the linker resolves
+once every symbol has an address. File-local symbols (`sym<>`) resolve only within their object.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .errors import Pos
+from .prog import Prog, Reloc
+
+
+@dataclass
+class Instruction:
+    """One instruction of a function as the listing shows it (source or inserted)."""
+
+    offset: int
+    line: int
+    file: str
+    text: str  # Plan 9 syntax after rewriting (as go tool asm -S prints it)
+    code: bytes
+    inserted: bool
+    source: str = ""  # the statement as written, for source instructions
+
+
+@dataclass
+class TextSymbol:
+    name: str
+    flags: int
+    frame: int  # locals including the BP slot, as Go reports it
+    args: int  # -0x80000000 if unknown
+    pos: Pos
+    code: bytes = b""
+    relocs: list[Reloc] = field(default_factory=list)
+    instructions: list[Instruction] = field(default_factory=list)
+    nosplit: bool = False
+    noframe: bool = False
+    progs: list[Prog] = field(default_factory=list, repr=False)  # not kept in the cache
+
+    def __getstate__(self) -> dict:
+        state = dict(self.__dict__)
+        state["progs"] = []
+        return state
+
+    @property
+    def size(self) -> int:
+        return len(self.code)
+
+    @property
+    def static(self) -> bool:
+        return self.name.endswith("<>")
+
+
+@dataclass
+class DataSymbol:
+    name: str
+    flags: int
+    size: int
+    pos: Pos
+    data: bytearray = field(default_factory=bytearray)
+    relocs: list[Reloc] = field(default_factory=list)
+    initialized: bool = False  # has DATA: data/rodata rather than bss
+    content_addressable: bool = False  # $f64./$f32. constants: same name, same bytes, one copy
+
+    @property
+    def dupok(self) -> bool:
+        return bool(self.flags & 2) or self.content_addressable
+
+    @property
+    def static(self) -> bool:
+        return self.name.endswith("<>")
+
+    @property
+    def section(self) -> str:
+        """rodata, data, noptrdata, bss or noptrbss, chosen as Go's linker does from the flags."""
+        from .amd64.obj6 import NOPTR, RODATA
+
+        if self.flags & RODATA:
+            return "rodata"
+        kind = "data" if self.initialized else "bss"
+        return ("noptr" + kind) if self.flags & NOPTR else kind
+
+
+@dataclass
+class Object:
+    file: str
+    texts: list[TextSymbol] = field(default_factory=list)
+    datas: list[DataSymbol] = field(default_factory=list)
+    files: list[str] = field(default_factory=list)  # every file read (includes), for caching

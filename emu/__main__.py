@@ -1,0 +1,7 @@
+"""`python -m emu` is the goemu command."""
+
+import sys
+
+from .cli import main
+
+sys.exit(main())

@@ -1,0 +1,112 @@
+"""The goemu command line: `goemu asm`, `goemu objdump` (and, as they land, run/debug/...).
+
+Every failure a user can cause ends in a message and a non-zero exit, never a traceback:
+assembly errors as `file.s:LINE:COL: message` lines and exit status 1, like `go tool asm`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from collections.abc import Sequence
+
+from asm.errors import AsmError
+
+
+def _defines(values: list[str]) -> dict[str, str]:
+    out = {}
+    for v in values:
+        name, _, value = v.partition("=")
+        out[name] = value if "=" in v else "1"
+    return out
+
+
+def _asm_options(args: argparse.Namespace):
+    from asm.assemble import Options
+
+    return Options(include_dirs=args.I, defines=_defines(args.D), pkg=args.p)
+
+
+def cmd_asm(args: argparse.Namespace) -> int:
+    from asm import cache
+    from asm.imagefile import save
+    from asm.link import link
+    from asm.listing import listing, to_json
+
+    opts = _asm_options(args)
+    objects = [cache.assemble_file(path, opts) for path in args.files]
+    if args.S:
+        for obj in objects:
+            sys.stdout.write(listing(obj))
+    if args.json:
+        doc = [to_json(obj) for obj in objects]
+        json.dump(doc[0] if len(doc) == 1 else doc, sys.stdout, indent=1)
+        sys.stdout.write("\n")
+    if args.o:
+        save(link(objects, allow_undefined=True), args.o)
+    return 0
+
+
+def cmd_objdump(args: argparse.Namespace) -> int:
+    from asm import cache
+    from asm.imagefile import is_image, load
+    from asm.link import link
+
+    from .objdump import objdump
+
+    if len(args.files) == 1 and is_image(args.files[0]):
+        image = load(args.files[0])
+    else:
+        opts = _asm_options(args)
+        image = link([cache.assemble_file(p, opts) for p in args.files], allow_undefined=True)
+    text = objdump(image, args.s)
+    if not text:
+        print(f"goemu objdump: no symbol matches {args.s!r}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+def _add_asm_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument("-I", action="append", default=[], metavar="DIR", help="add DIR to the #include search path")
+    p.add_argument("-D", action="append", default=[], metavar="NAME[=VALUE]", help="predefine a macro")
+    p.add_argument("-p", default="main", metavar="PKG", help="package path for ·name symbols (default main)")
+
+
+def parser() -> argparse.ArgumentParser:
+    ap = argparse.ArgumentParser(prog="goemu", description="Run Go Plan 9 amd64 assembly on an emulated CPU.")
+    sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
+
+    a = sub.add_parser("asm", help="assemble files (like go tool asm)", description="Assemble Plan 9 amd64 files.")
+    a.add_argument("files", nargs="+", metavar="FILE.s")
+    _add_asm_flags(a)
+    a.add_argument("-S", action="store_true", help="print the assembly listing (go tool asm -S form)")
+    a.add_argument("--json", action="store_true", help="print symbols, instructions and relocations as JSON")
+    a.add_argument("-o", metavar="OUT", help="write the linked image to OUT")
+    a.set_defaults(func=cmd_asm)
+
+    o = sub.add_parser("objdump", help="disassemble (like go tool objdump)", description="Disassemble in Go syntax.")
+    o.add_argument("files", nargs="+", metavar="IMAGE-or-FILE.s")
+    _add_asm_flags(o)
+    o.add_argument("-s", metavar="SYMBOL", help="only disassemble symbols matching this regular expression")
+    o.set_defaults(func=cmd_objdump)
+    return ap
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = parser().parse_args(argv)
+    try:
+        return args.func(args)
+    except AsmError as e:
+        for d in e.diagnostics:
+            print(d, file=sys.stderr)
+        return 1
+    except BrokenPipeError:
+        return 0
+    except KeyboardInterrupt:
+        return 130
+
+
+if __name__ == "__main__":
+    sys.exit(main())

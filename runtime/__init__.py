@@ -1,0 +1,1 @@
+"""The Go runtime model (issue: goroutines run). Empty until the scheduler lands."""

@@ -1,0 +1,99 @@
+"""Assembler errors: every error of a file, as `file:line:col: message`, never a traceback."""
+
+import pytest
+
+from asm.assemble import assemble_source
+from asm.errors import AsmError
+from asm.link import link
+
+HEADER = '#include "textflag.h"\n'
+
+
+def errors(src: str) -> list[str]:
+    with pytest.raises(AsmError) as e:
+        assemble_source(HEADER + src, "e.s")
+    return [str(d) for d in e.value.diagnostics]
+
+
+def test_undefined_label():
+    assert errors("TEXT ·f(SB), NOSPLIT, $0\n\tJMP nowhere\n\tRET\n") == ["e.s:3:6: undefined label nowhere"]
+
+
+def test_label_multiply_defined():
+    src = "TEXT ·f(SB), NOSPLIT, $0\nl:\n\tNOP\nl:\n\tRET\n"
+    assert errors(src) == ["e.s:6:2: label 'l' multiply defined (first at line 4)"]
+
+
+def test_labels_are_function_scoped():
+    src = "TEXT ·f(SB), NOSPLIT, $0\nl:\n\tRET\nTEXT ·g(SB), NOSPLIT, $0\n\tJMP l\n"
+    assert errors(src) == ["e.s:6:6: undefined label l"]
+
+
+def test_duplicate_symbol():
+    src = "TEXT ·f(SB), NOSPLIT, $0\n\tRET\nTEXT ·f(SB), NOSPLIT, $0\n\tRET\n"
+    assert errors(src) == ["e.s:4:1: duplicate symbol main.f (first defined at e.s:2:1)"]
+
+
+def test_duplicate_symbol_across_files_at_link():
+    a = assemble_source("TEXT ·f(SB), 4, $0\n\tRET\n", "a.s")
+    b = assemble_source("TEXT ·f(SB), 4, $0\n\tRET\n", "b.s")
+    with pytest.raises(AsmError) as e:
+        link([a, b])
+    assert str(e.value) == "b.s:1:1: duplicate symbol main.f (first defined at a.s:1:1)"
+
+
+def test_undefined_symbol_at_link():
+    obj = assemble_source(HEADER + "TEXT ·f(SB), NOSPLIT, $0\n\tCALL ·g(SB)\n\tRET\n", "a.s")
+    with pytest.raises(AsmError) as e:
+        link([obj])
+    assert str(e.value) == "a.s:3: main.f: relocation target main.g not defined"
+
+
+def test_unbalanced_push_pop():
+    src = "TEXT ·f(SB), NOSPLIT, $0\n\tPUSHQ AX\n\tRET\n"
+    assert errors(src) == ["e.s:4:2: main.f: unbalanced PUSH/POP (SP is +8 bytes off at RET)"]
+
+
+def test_conditional_branch_to_text_symbol():
+    src = "TEXT ·f(SB), NOSPLIT, $0\n\tJEQ ·g(SB)\n\tRET\n"
+    assert errors(src) == ["e.s:3:2: JEQ main.g(SB): branch to ATEXT: only CALL and JMP may target a symbol"]
+
+
+def test_data_errors():
+    src = (
+        "DATA d<>+8(SB)/8, $1\nDATA d<>+0(SB)/8, $2\nDATA d<>+16(SB)/8, $3\n"
+        "GLOBL d<>(SB), RODATA, $16\nDATA e<>+0(SB)/8, $1\n"
+    )
+    assert errors(src) == [
+        "e.s:3:1: DATA d<>+0(SB)/8: overlapping DATA entry for d<> (DATA must be in increasing order)",
+        "e.s:4:1: DATA d<>+16(SB)/8: past the end of d<> (GLOBL size 16)",
+        "e.s:6:1: DATA e<>+0(SB)/8: no GLOBL for e<>",
+    ]
+
+
+def test_every_error_of_a_file_is_reported():
+    src = "TEXT ·f(SB), NOSPLIT, $0\n\tFROB AX\n\tMOVQ 8(FP), AX\n\tNOTHING\n\tRET\n"
+    assert errors(src) == [
+        "e.s:3:2: unrecognized instruction 'FROB'",
+        "e.s:4:9: cannot reference FP without a symbol",
+        "e.s:5:2: unrecognized instruction 'NOTHING'",
+    ]
+
+
+def test_include_not_found_and_macro_recursion():
+    src = '#include "missing.h"\n#define LOOP LOOP\nTEXT ·f(SB), NOSPLIT, $0\n\tLOOP\n'
+    assert errors(src) == [
+        "e.s:2:10: #include: missing.h: file not found",
+        "e.s:5:2: recursive macro invocation: LOOP",
+    ]
+
+
+def test_call_to_label_is_rejected():
+    src = "TEXT ·f(SB), NOSPLIT, $0\nl:\n\tCALL l\n\tRET\n"
+    assert errors(src) == [
+        "e.s:4:2: call without target: CALL to a label is not supported; CALL a TEXT symbol"
+    ]
+
+
+def test_instruction_outside_text():
+    assert errors("\tRET\n") == ["e.s:2:2: RET outside of a TEXT function"]

@@ -1,0 +1,89 @@
+"""The goemu command line as a user runs it: outputs, exit statuses, no tracebacks."""
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+HELLO = ROOT / "samples" / "hello.s"
+
+
+def goemu(*args: str, cwd: Path = ROOT) -> subprocess.CompletedProcess:
+    return subprocess.run([sys.executable, "-m", "emu", *args], cwd=cwd, capture_output=True, text=True)
+
+
+def test_asm_listing_is_gos():
+    r = goemu("asm", "-S", "samples/hello.s")
+    assert r.returncode == 0, r.stderr
+    golden = (ROOT / "tests" / "vectors" / "hello.lst").read_text()
+    assert r.stdout == golden.replace("(hello.s:", "(samples/hello.s:")
+
+
+def test_asm_json():
+    r = goemu("asm", "--json", "samples/hello.s")
+    assert r.returncode == 0, r.stderr
+    doc = json.loads(r.stdout)
+    main, done = doc["symbols"]
+    assert (main["name"], main["frame"], main["args"], main["size"]) == ("main.main", 24, 0, 81)
+    assert done["flags"] == "NOSPLIT" and done["code"] == "c3"
+    first = main["instructions"][0]
+    assert first == {"offset": 0, "file": "samples/hello.s", "line": 11, "text": "MOVQ\t(TLS), R14",
+                     "bytes": "644c8b342500000000", "inserted": True}  # fmt: skip
+    syscall = next(i for i in main["instructions"] if i["text"] == "SYSCALL")
+    assert (syscall["bytes"], syscall["inserted"], syscall["source"]) == ("0f05", False, "SYSCALL")
+    assert main["relocations"][1] == {
+        "offset": 39,
+        "size": 4,
+        "symbol": "msg<>",
+        "addend": 0,
+        "kind": "R_PCREL",
+    }
+    assert doc["data"][0]["data"] == b"hello, world!\n".hex()
+
+
+def test_asm_errors_exit_1_without_traceback(tmp_path):
+    bad = tmp_path / "bad.s"
+    bad.write_text("TEXT ·f(SB), $0\n\tFROB AX\n\tJMP nowhere\n")
+    r = goemu("asm", str(bad))
+    assert r.returncode == 1
+    assert r.stdout == ""
+    assert r.stderr == f"{bad}:2:2: unrecognized instruction 'FROB'\n{bad}:3:6: undefined label nowhere\n"
+    assert "Traceback" not in r.stderr
+
+
+def test_missing_file():
+    r = goemu("asm", "no/such.s")
+    assert (r.returncode, r.stderr) == (1, "no/such.s:0: open no/such.s: No such file or directory\n")
+
+
+def test_defines_and_include_dirs(tmp_path):
+    (tmp_path / "inc").mkdir()
+    (tmp_path / "inc" / "k.h").write_text("#define K $7\n")
+    src = tmp_path / "d.s"
+    src.write_text(
+        '#include "k.h"\nTEXT ·f(SB), 4, $0\n\tMOVQ K, AX\n#ifdef EXTRA\n\tMOVQ $V, BX\n#endif\n\tRET\n'
+    )
+    r = goemu("asm", "-S", "-I", str(tmp_path / "inc"), "-D", "EXTRA", "-D", "V=9", str(src))
+    assert r.returncode == 0, r.stderr
+    assert "MOVQ\t$7, AX" in r.stdout and "MOVQ\t$9, BX" in r.stdout
+
+
+def test_image_roundtrip(tmp_path):
+    out = tmp_path / "hello.img"
+    r = goemu("asm", "-o", str(out), "samples/hello.s")
+    assert r.returncode == 0, r.stderr
+    from asm.imagefile import load
+
+    img = load(str(out))
+    main = img.symbols["main.main"]
+    assert (main.addr, main.size) == (0x401000, 81)
+    assert img.symbols["main.done"].addr == 0x401060  # functions are 32-byte aligned
+    assert img.read(img.symbols["msg<>"].addr, 14) == b"hello, world!\n"
+    assert img.line_at(0x401000 + 57) == ("samples/hello.s", 16)  # SYSCALL
+    assert img.unresolved == ["runtime.morestack_noctxt"]
+
+
+def test_usage_error_exit_2():
+    r = goemu("asm")
+    assert r.returncode == 2 and "usage: goemu asm" in r.stderr
