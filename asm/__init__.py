@@ -2,10 +2,12 @@
 
 Imports nothing of emu/ or runtime/. The entry points:
     assemble_source(text, path, options) -> Object     one file
+    assemble_file(path, options) -> Object             one file, through the content-keyed cache
     link(objects, externals) -> Image                    several objects into one image
 """
 
-from .assemble import Options, assemble_file, assemble_source
+from .assemble import Options, assemble_source
+from .cache import assemble_file
 from .errors import AsmError, Pos
 from .link import Image, link
 

@@ -70,14 +70,6 @@ def assemble_source(text: str, path: str = "x.s", options: Options | None = None
     return obj
 
 
-def assemble_file(path: str, options: Options | None = None) -> Object:
-    try:
-        text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError as e:
-        raise AsmError(f"open {path}: {e.strerror or e}", Pos(path, 0)) from None
-    return assemble_source(text, path, options)
-
-
 def _check_duplicates(funcs: list[obj6.Function], data: list[Prog], errors: ErrorList) -> None:
     seen: dict[str, Pos] = {}
     for fn in funcs:

@@ -61,25 +61,20 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-# Go register names, in the number order of their hardware encoding.
-GPR64 = ("AX", "CX", "DX", "BX", "SP", "BP", "SI", "DI") + tuple(f"R{i}" for i in range(8, 16))
-BYTE_REGS = ("AL", "CL", "DL", "BL", "SPB", "BPB", "SIB", "DIB") + tuple(f"R{i}B" for i in range(8, 16))
-HIGH_BYTE_REGS = ("AH", "CH", "DH", "BH")  # numbers 4..7, only without REX
-SEGMENT_REGS = ("ES", "CS", "SS", "DS", "FS", "GS")  # hardware numbers 0..5
-SPECIAL_REGS = ("GDTR", "IDTR", "LDTR", "MSW", "TASK", "TLS")
-XMM_REGS = tuple(f"X{i}" for i in range(16))
-MMX_REGS = tuple(f"M{i}" for i in range(8))
-X87_REGS = tuple(f"F{i}" for i in range(8))
-CONTROL_REGS = tuple(f"CR{i}" for i in range(16))
-DEBUG_REGS = tuple(f"DR{i}" for i in range(8))
-TEST_REGS = tuple(f"TR{i}" for i in range(8))
-
-INTEL_GPR: dict[int, tuple[str, ...]] = {
-    64: ("rax", "rcx", "rdx", "rbx", "rsp", "rbp", "rsi", "rdi") + tuple(f"r{i}" for i in range(8, 16)),
-    32: ("eax", "ecx", "edx", "ebx", "esp", "ebp", "esi", "edi") + tuple(f"r{i}d" for i in range(8, 16)),
-    16: ("ax", "cx", "dx", "bx", "sp", "bp", "si", "di") + tuple(f"r{i}w" for i in range(8, 16)),
-    8: ("al", "cl", "dl", "bl", "spl", "bpl", "sil", "dil") + tuple(f"r{i}b" for i in range(8, 16)),
-}
+from .registers import (  # noqa: F401  (re-exported: the table's users name them through optab)
+    BYTE_REGS,
+    CONTROL_REGS,
+    DEBUG_REGS,
+    GPR64,
+    HIGH_BYTE_REGS,
+    INTEL_GPR,
+    MMX_REGS,
+    SEGMENT_REGS,
+    SPECIAL_REGS,
+    TEST_REGS,
+    X87_REGS,
+    XMM_REGS,
+)
 
 KINDS: dict[str, str] = {
     "r8": "byte register (AL..R15B, AH..BH, or AX..R15 as their low byte)",
