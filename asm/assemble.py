@@ -45,8 +45,7 @@ def assemble_source(text: str, path: str = "x.s", options: Options | None = None
         defines={**PREDEFINED, **opts.defines},
         errors=errors,
     )
-    tokens = pp.run(path, text)
-    errors.check()
+    tokens = pp.run(path, text)  # bad lines are reported and dropped: parse the rest too
     progs = Parser(ARCH, opts.pkg, errors).parse(tokens)
     errors.check()
     obj = Object(path, files=list(dict.fromkeys(pp.files)))

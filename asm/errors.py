@@ -32,6 +32,8 @@ class Diagnostic:
     message: str
 
     def __str__(self) -> str:
+        if self.pos.line == 0:  # about a whole file (cannot open it): the message names it
+            return self.message
         return f"{self.pos}: {self.message}"
 
 

@@ -64,6 +64,6 @@ def load(path: str) -> Image:
         lines = [tuple(x) for x in doc["lines"]]
         relocs = {a: (sym, kind) for a, sym, kind in doc["relocs"]}
     except (OSError, ValueError, KeyError, TypeError) as e:
-        raise AsmError(f"{path}: cannot read image: {e}", Pos(path, 0)) from None
+        raise AsmError(f"{path}: not a goemu image: {e}", Pos(path, 0)) from None
     image = Image(sections, symbols, lines, funcs, relocs, list(doc.get("unresolved", [])))  # type: ignore[arg-type]
     return image

@@ -11,7 +11,7 @@ import re
 from enum import Enum
 from typing import NamedTuple
 
-from .errors import AsmError, Pos
+from .errors import AsmError, ErrorList, Pos
 
 
 class T(Enum):
@@ -53,7 +53,9 @@ _TOKEN_RE = re.compile(
   | (?P<int>0[xX][0-9a-fA-F_]+|0[bB][01_]+|0[oO][0-7_]+|\d[\d_]*)
   | (?P<ident>(?:{_IDENT_START})(?:{_IDENT_CHAR})*)
   | (?P<char>'(?:\\.[^']*|[^'\\\n])')
+  | (?P<badchar>'[^'\n]*'?)
   | (?P<string>"(?:\\.|[^"\\\n])*")
+  | (?P<badstring>"[^\n]*)
   | (?P<rawstring>`[^`]*`)
   | (?P<op><<|>>|->|@>|[-+*/%&|^~!(){{}}\[\],;:$#<>=.\\@?])
     """,
@@ -100,8 +102,12 @@ def _unescape(body: str, pos: Pos, quote: str) -> bytes:
     return bytes(out)
 
 
-def tokenize(text: str, file: str, first_line: int = 1) -> list[Token]:
-    """Split source text into tokens ending with EOF; raise AsmError at the first bad character."""
+def tokenize(text: str, file: str, first_line: int = 1, errors: ErrorList | None = None) -> list[Token]:
+    """Split source text into tokens ending with EOF.
+
+    A bad character or literal raises AsmError, or, given an ErrorList, is recorded there and the
+    rest of its line skipped, so every bad line of a file is reported.
+    """
     tokens: list[Token] = []
     line = first_line
     line_start = 0
@@ -110,55 +116,62 @@ def tokenize(text: str, file: str, first_line: int = 1) -> list[Token]:
     match = _TOKEN_RE.match
     while i < n:
         m = match(text, i)
-        col = i - line_start + 1
-        if m is None:
-            raise AsmError(f"unexpected character {text[i]!r}", Pos(file, line, col))
-        kind = m.lastgroup
-        s = m.group()
-        pos = Pos(file, line, col)
-        if kind == "nl":
-            tokens.append(Token(T.NEWLINE, "\n", pos))
-            line += 1
-            line_start = m.end()
-        elif kind in ("ws", "lcomment"):
-            pass
-        elif kind == "bcomment":
-            nls = s.count("\n")
-            if nls:
-                line += nls
-                line_start = i + s.rindex("\n") + 1
-        elif kind == "ubcomment":
-            raise AsmError("comment not terminated", pos)
-        elif kind == "ident":
-            tokens.append(Token(T.IDENT, s, pos))
-        elif kind == "int":
-            try:
-                tokens.append(Token(T.INT, s, pos, _parse_int(s)))
-            except ValueError:
-                raise AsmError(f"malformed integer constant {s}", pos) from None
-        elif kind == "float":
-            tokens.append(Token(T.FLOAT, s, pos, float(s)))
-        elif kind == "char":
-            data = _unescape(s[1:-1], pos, "'")
-            chars = data.decode("utf-8", errors="replace")
-            if len(chars) != 1:
-                raise AsmError(f"malformed character constant {s}", pos)
-            byte_escape = s[1] == "\\" and s[2] in "x01234567"
-            value = data[0] if byte_escape else ord(chars)
-            tokens.append(Token(T.CHAR, s, pos, value))
-        elif kind == "string":
-            tokens.append(Token(T.STRING, s, pos, _unescape(s[1:-1], pos, '"').decode("latin-1")))
-        elif kind == "rawstring":
-            tokens.append(Token(T.STRING, s, pos, s[1:-1].encode().decode("latin-1")))
-            nls = s.count("\n")
-            if nls:
-                line += nls
-                line_start = i + s.rindex("\n") + 1
-        else:
-            tokens.append(Token(T.OP, s, pos))
+        pos = Pos(file, line, i - line_start + 1)
+        try:
+            if m is None:
+                raise AsmError(f"unexpected character {text[i]!r}", pos)
+            tok = _token(m.lastgroup or "", m.group(), pos)
+        except AsmError as e:
+            if errors is None:
+                raise
+            errors.extend(e)
+            nl = text.find("\n", i)
+            i = n if nl < 0 else nl
+            continue
+        if tok is not None:
+            tokens.append(tok)
         i = m.end()
+        nls = m.group().count("\n") if m.lastgroup in ("nl", "bcomment", "rawstring") else 0
+        if nls:
+            line += nls
+            line_start = m.start() + m.group().rindex("\n") + 1
     tokens.append(Token(T.EOF, "EOF", Pos(file, line, i - line_start + 1)))
     return tokens
+
+
+def _token(kind: str, s: str, pos: Pos) -> Token | None:
+    """The token for one match of _TOKEN_RE (None for space and comments)."""
+    if kind == "nl":
+        return Token(T.NEWLINE, "\n", pos)
+    if kind in ("ws", "lcomment", "bcomment"):
+        return None
+    if kind == "ubcomment":
+        raise AsmError("comment not terminated", pos)
+    if kind == "ident":
+        return Token(T.IDENT, s, pos)
+    if kind == "int":
+        try:
+            return Token(T.INT, s, pos, _parse_int(s))
+        except ValueError:
+            raise AsmError(f"malformed integer constant {s}", pos) from None
+    if kind == "float":
+        return Token(T.FLOAT, s, pos, float(s))
+    if kind == "char":
+        data = _unescape(s[1:-1], pos, "'")
+        chars = data.decode("utf-8", errors="replace")
+        if len(chars) != 1:
+            raise AsmError(f"malformed character constant {s}", pos)
+        byte_escape = s[1] == "\\" and s[2] in "x01234567"
+        return Token(T.CHAR, s, pos, data[0] if byte_escape else ord(chars))
+    if kind == "badchar":
+        raise AsmError(f"malformed character constant {s}", pos)
+    if kind == "badstring":
+        raise AsmError("string literal not terminated", pos)
+    if kind == "string":
+        return Token(T.STRING, s, pos, _unescape(s[1:-1], pos, '"').decode("latin-1"))
+    if kind == "rawstring":
+        return Token(T.STRING, s, pos, s[1:-1].encode().decode("latin-1"))
+    return Token(T.OP, s, pos)
 
 
 def _parse_int(s: str) -> int:

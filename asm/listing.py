@@ -78,7 +78,7 @@ def listing(obj: Object) -> str:
         if d.initialized:
             out += hexdump(bytes(d.data))
         out += _relocs(d)
-    return "\n".join(out) + "\n"
+    return "".join(line + "\n" for line in out)
 
 
 def _reloc_json(sym: TextSymbol | DataSymbol) -> list[dict]:

@@ -72,11 +72,7 @@ class Preprocessor:
         if len(self.stack) > MAX_NESTING:
             raise AsmError("input recursion", at)
         self.files.append(name)
-        try:
-            toks = tokenize(text, name)
-        except AsmError as e:
-            self.errors.extend(e)
-            toks = [Token(T.NEWLINE, "\n", e.pos), Token(T.EOF, "EOF", e.pos)]
+        toks = tokenize(text, name, errors=self.errors)
         if toks and toks[-1].kind is T.EOF and (len(toks) < 2 or toks[-2].kind is not T.NEWLINE):
             toks.insert(len(toks) - 1, Token(T.NEWLINE, "\n", toks[-1].pos))
         self.stack.append(_Reader(toks[:-1], file=name))  # drop EOF: the stack end is EOF

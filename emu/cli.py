@@ -62,7 +62,8 @@ def cmd_objdump(args: argparse.Namespace) -> int:
         image = link([cache.assemble_file(p, opts) for p in args.files], allow_undefined=True)
     text = objdump(image, args.s)
     if not text:
-        print(f"goemu objdump: no symbol matches {args.s!r}", file=sys.stderr)
+        what = f"no text symbol matches {args.s!r}" if args.s else "no text symbols to disassemble"
+        print(f"goemu objdump: {what}", file=sys.stderr)
         return 1
     sys.stdout.write(text)
     return 0

@@ -97,3 +97,13 @@ def test_call_to_label_is_rejected():
 
 def test_instruction_outside_text():
     assert errors("\tRET\n") == ["e.s:2:2: RET outside of a TEXT function"]
+
+
+def test_bad_literals_are_all_reported():
+    src = 'TEXT ·f(SB), NOSPLIT, $0\n\tMOVQ $0x10000000000000000, AX\n\tMOVQ "open\n\tMOVQ $\'ab\', AX\n\tMOVQ ` x\n'
+    assert errors(src) == [
+        "e.s:3:8: integer constant 0x10000000000000000 overflows 64 bits",
+        "e.s:4:7: string literal not terminated",
+        "e.s:5:8: malformed character constant 'ab'",
+        "e.s:6:7: unexpected character '`'",
+    ]
