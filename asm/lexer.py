@@ -125,6 +125,8 @@ def tokenize(text: str, file: str, first_line: int = 1, errors: ErrorList | None
             if errors is None:
                 raise
             errors.extend(e)
+            while tokens and tokens[-1].kind is not T.NEWLINE:  # the whole line goes: one error, not two
+                tokens.pop()
             nl = text.find("\n", i)
             i = n if nl < 0 else nl
             continue
