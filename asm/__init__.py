@@ -10,5 +10,6 @@ from .assemble import Options, assemble_source
 from .cache import assemble_file
 from .errors import AsmError, Pos
 from .link import Image, link
+from .objfile import Object
 
-__all__ = ["AsmError", "Image", "Options", "Pos", "assemble_file", "assemble_source", "link"]
+__all__ = ["AsmError", "Image", "Object", "Options", "Pos", "assemble_file", "assemble_source", "link"]

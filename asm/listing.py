@@ -2,11 +2,10 @@
 
 from __future__ import annotations
 
-from .amd64.obj6 import TOPFRAME, WRAPPER
+from .amd64.obj6 import TOPFRAME
 from .objfile import DataSymbol, Object, TextSymbol
 from .prog import RelocKind
 
-FUNCID_WRAPPER = 0x15  # objabi.FuncID_wrapper: Go marks WRAPPER functions so tracebacks skip them
 SYMBOL_KIND = {"rodata": "SRODATA", "data": "SDATA", "noptrdata": "SNOPTRDATA", "bss": "SBSS", "noptrbss": "SNOPTRBSS"}
 RELOC_NAME = {
     RelocKind.ADDR: "R_ADDR",
@@ -59,7 +58,7 @@ def _text_header(t: TextSymbol) -> str:
     )
     return (
         f"{_go_name(t.name)} STEXT {attrs}size={t.size} args={_u64(t.args):#x} locals={_u64(t.frame):#x} "
-        f"funcid={FUNCID_WRAPPER if t.flags & WRAPPER else 0:#x} align=0x0"
+        f"funcid={t.funcid:#x} align=0x0"
     )
 
 

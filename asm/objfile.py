@@ -25,6 +25,28 @@ class Instruction:
     source: str = ""  # the statement as written, for source instructions
 
 
+# objabi.FuncID: runtime functions that tracebacks and the scheduler treat specially, by name.
+_FUNC_IDS = {
+    name: i + 1
+    for i, name in enumerate(
+        "abort asmcgocall asyncPreempt cgocallback debugCallV2 gcBgMarkWorker goexit gogo gopanic "
+        "handleAsyncEvent mcall morestack mstart panicwrap rt0_go runfinq main sigpanic systemstack "
+        "systemstack_switch".split()
+    )
+}
+FUNCID_WRAPPER = 21
+_FUNC_IDS.update(deferreturn=FUNCID_WRAPPER, runOpenDeferFrame=FUNCID_WRAPPER, deferCallSave=FUNCID_WRAPPER)
+
+
+def func_id(name: str, wrapper: bool) -> int:
+    """objabi.GetFuncID: WRAPPER functions, then runtime.<special> names, else 0 (normal)."""
+    if wrapper:
+        return FUNCID_WRAPPER
+    if name.startswith("runtime."):
+        return _FUNC_IDS.get(name[len("runtime.") :], 0)
+    return 0
+
+
 @dataclass
 class TextSymbol:
     name: str
@@ -47,6 +69,12 @@ class TextSymbol:
     @property
     def size(self) -> int:
         return len(self.code)
+
+    @property
+    def funcid(self) -> int:
+        from .amd64.obj6 import WRAPPER
+
+        return func_id(self.name, bool(self.flags & WRAPPER))
 
     @property
     def static(self) -> bool:

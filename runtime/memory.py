@@ -1,0 +1,59 @@
+"""The memory interface the runtime model works through, and a bytearray implementation for tests.
+
+The runtime never owns guest memory: the emulator maps host buffers into the CPU's address space
+and hands the runtime memoryviews of those very buffers, so a struct the runtime writes is the
+struct the emulated code reads, with no copy in between. `Memory` is the whole contract; the
+runtime must not assume more (in particular nothing of unicorn, which runtime/ never imports).
+"""
+
+from __future__ import annotations
+
+from typing import Protocol
+
+
+class MemoryFault(Exception):
+    """An access to guest memory that is not mapped (in one piece): the emulator's SIGSEGV."""
+
+    def __init__(self, addr: int, size: int) -> None:
+        super().__init__(f"unmapped guest memory: {size} bytes at {addr:#x}")
+        self.addr = addr
+        self.size = size
+
+
+class Memory(Protocol):
+    """Guest memory as the runtime sees it: host buffers, found by guest address.
+
+    locate(addr, size) returns (buf, off): a writable, C-contiguous, one-dimensional memoryview of
+    bytes and the offset of `addr` in it, such that buf[off:off + size] is guest memory
+    [addr, addr + size). It raises MemoryFault when that range is not mapped in one buffer.
+    Invariant the views rely on: a buffer stays at its guest address for as long as the mapping
+    lives, so a view may keep the memoryview it was given instead of locating again per access.
+    """
+
+    def locate(self, addr: int, size: int) -> tuple[memoryview, int]: ...
+
+
+class BytesMemory:
+    """One flat region [base, base + size) of zeroed guest memory in a bytearray (tests, tools)."""
+
+    def __init__(self, base: int, size: int) -> None:
+        self.base = base
+        self.size = size
+        self.data = bytearray(size)
+        self._view = memoryview(self.data)
+
+    def locate(self, addr: int, size: int) -> tuple[memoryview, int]:
+        off = addr - self.base
+        if off < 0 or size < 0 or off + size > self.size:
+            raise MemoryFault(addr, size)
+        return self._view, off
+
+    def read(self, addr: int, size: int) -> bytes:
+        """A copy of guest bytes [addr, addr + size)."""
+        buf, off = self.locate(addr, size)
+        return bytes(buf[off : off + size])
+
+    def write(self, addr: int, data: bytes) -> None:
+        """Store `data` at guest address `addr`."""
+        buf, off = self.locate(addr, len(data))
+        buf[off : off + len(data)] = data

@@ -1,0 +1,26 @@
+"""The runtime's assembly (runtime/*.s) and the go_asm.h it includes, handed to the assembler.
+
+This is the only place the runtime touches the assembler: the Python runtime never reads
+instructions, it only needs the stubs' symbols once they are linked into the image.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from asm import Object, Options, assemble_file
+
+from .layout import go_asm_h
+
+STUB_DIR = Path(__file__).parent
+STUB_FILES = ("asm_amd64.s", "preempt_amd64.s")
+
+
+def asm_options() -> Options:
+    """Options for assembling runtime code: package runtime, go_asm.h from layout.py."""
+    return Options(headers={"go_asm.h": go_asm_h()}, pkg="runtime")
+
+
+def assemble_stubs() -> list[Object]:
+    """The runtime stubs, assembled once per content (asm.cache) and then read from the cache."""
+    return [assemble_file(str(STUB_DIR / name), asm_options()) for name in STUB_FILES]
