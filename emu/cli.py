@@ -69,6 +69,13 @@ def cmd_objdump(args: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_run(args: argparse.Namespace) -> int:
+    from .run import Limits, main_streams, run
+
+    out, err = main_streams()
+    return run(args.files, _asm_options(args), Limits(max_insns=args.max_insns), out, err)
+
+
 def _add_asm_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-I", action="append", default=[], metavar="DIR", help="add DIR to the #include search path")
     p.add_argument("-D", action="append", default=[], metavar="NAME[=VALUE]", help="predefine a macro")
@@ -86,6 +93,12 @@ def parser() -> argparse.ArgumentParser:
     a.add_argument("--json", action="store_true", help="print symbols, instructions and relocations as JSON")
     a.add_argument("-o", metavar="OUT", help="write the linked image to OUT")
     a.set_defaults(func=cmd_asm)
+
+    r = sub.add_parser("run", help="run a program", description="Assemble, link and run a Plan 9 program.")
+    r.add_argument("files", nargs="+", metavar="FILE.s")
+    _add_asm_flags(r)
+    r.add_argument("--max-insns", type=int, default=0, metavar="N", help="stop after N instructions")
+    r.set_defaults(func=cmd_run)
 
     o = sub.add_parser("objdump", help="disassemble (like go tool objdump)", description="Disassemble in Go syntax.")
     o.add_argument("files", nargs="+", metavar="IMAGE-or-FILE.s")

@@ -13,7 +13,7 @@ from asm import Object, Options, assemble_file
 from .layout import go_asm_h
 
 STUB_DIR = Path(__file__).parent
-STUB_FILES = ("asm_amd64.s", "preempt_amd64.s")
+STUB_FILES = ("asm_amd64.s", "preempt_amd64.s", "proc_amd64.s")
 
 
 def asm_options() -> Options:

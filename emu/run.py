@@ -1,0 +1,232 @@
+"""`goemu run`: assemble and link the program with the runtime, boot it, run it to its exit.
+
+Data flow (DESIGN.md): the program's files and runtime/*.s are linked into one image; runtime
+functions the image calls but no assembly defines live on the gate page, where a code hook limited
+to that page hands them to Python; the runtime's rt0_go builds m0, g0, P0 and the main goroutine in
+guest memory, and schedule() returns the gobuf the CPU enters through the assembled gogo.
+
+This first step runs one M and the main goroutine: system calls write/exit_group, faults in Go's
+words. Gates have no Python behind them yet: reaching one stops the program with a clear message.
+"""
+
+from __future__ import annotations
+
+import struct
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from unicorn import (
+    UC_HOOK_CODE,
+    UC_HOOK_INSN,
+    UC_HOOK_MEM_INVALID,
+    UC_MEM_FETCH_PROT,
+    UC_MEM_FETCH_UNMAPPED,
+    UC_MEM_READ_PROT,
+    UC_MEM_WRITE_PROT,
+)
+from unicorn import x86_const as x86
+
+from asm import AsmError, Object, Options, Pos, assemble_file, link
+from runtime.malloc import Arena
+from runtime.proc import G0_STACK_SIZE, Runtime, Symbols, Throw
+from runtime.stubs import assemble_stubs
+
+from .machine import CPU, Machine
+from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
+
+ARENA_SIZE = 1 << 30  # mapped NORESERVE: only pages touched cost host memory
+GATE_SLOT = 16  # bytes per gate function on the gate page
+SLICE = 100_000  # instructions per emu_start in deterministic mode
+SYS_WRITE, SYS_EXIT_GROUP = 1, 231
+ENOSYS, EBADF = 38, 9
+_PROT_ACCESS = (UC_MEM_READ_PROT, UC_MEM_WRITE_PROT, UC_MEM_FETCH_PROT)
+
+
+class ProgramExit(Exception):
+    def __init__(self, status: int):
+        self.status = status
+
+
+@dataclass
+class Limits:
+    max_insns: int = 0  # 0: no limit
+
+
+@dataclass
+class Process:
+    """One run of a program: the machine, the runtime over its memory, and what the program wrote."""
+
+    machine: Machine
+    runtime: Runtime
+    gates: dict[int, str]
+    stdout: BinaryIO
+    stderr: BinaryIO
+    status: int | None = None
+    fault: tuple[int, int] | None = None  # (access, address) of the last invalid memory access
+    executed: int = 0
+    hooks: list[Callable] = field(default_factory=list)
+
+
+def gate_symbols(objects: list[Object]) -> dict[str, int]:
+    """A gate address for every runtime symbol the objects reference and none defines."""
+    defined = {t.name for o in objects for t in o.texts} | {d.name for o in objects for d in o.datas}
+    wanted = sorted(
+        {r.symbol for o in objects for s in (*o.texts, *o.datas) for r in s.relocs if r.symbol}
+        - defined
+    )
+    return {name: GATE_BASE + i * GATE_SLOT for i, name in enumerate(n for n in wanted if n.startswith("runtime."))}
+
+
+def build(files: list[str], options: Options | None = None):  # type: ignore[no-untyped-def]
+    objects = [assemble_file(f, options) for f in files] + assemble_stubs()
+    gates = gate_symbols(objects)
+    image = link(objects, externals=gates)
+    if "main.main" not in image.symbols:
+        raise AsmError("function main is undeclared in the main package (no TEXT main·main(SB))", Pos("", 0))
+    return image, gates
+
+
+def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, gomaxprocs: int = 1) -> Process:  # type: ignore[no-untyped-def]
+    m = Machine(image, ncpu=1)
+    m.map("gates", GATE_BASE, max(PAGE, len(gates) * GATE_SLOT), "rx")
+    m.space.write(GATE_BASE, b"\xcc" * max(PAGE, len(gates) * GATE_SLOT))  # INT3 if ever stepped over
+    m.map("arena", ARENA_BASE, ARENA_SIZE, "rw")
+    m.map("g0stacks", G0_STACKS_BASE, len(m.cpus) * G0_STACK_SIZE, "rw")
+    syms = Symbols(goexit=image.symbols["runtime.goexit"].addr, main_pc=image.symbols["runtime.mainPC"].addr)
+    rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=gomaxprocs)
+    proc = Process(m, rt, {a: n for n, a in gates.items()}, stdout, stderr)
+    cpu = m.cpus[0]
+    _install_hooks(proc, cpu)
+    m0 = rt.rt0_go()
+    buf = rt.schedule(m0)
+    _enter_gogo(proc, cpu, m0.g0, buf.addr)
+    return proc
+
+
+def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
+    """Start the CPU in runtime·gogo(buf) on g0's stack, as mstart's schedule() would."""
+    from runtime.layout import G
+
+    g0 = G(proc.machine.space, g0_addr)
+    sp = g0.sched.sp - 16
+    proc.machine.space.write(sp, struct.pack("<QQ", 0, buf_addr))  # return PC (never used), buf
+    proc.machine.space.write(proc.machine.g_slot(cpu), struct.pack("<Q", g0_addr))
+    cpu.set_reg("rsp", sp)
+    cpu.set_reg("r14", g0_addr)
+    cpu.set_reg("rip", proc.machine.image.symbols["runtime.gogo"].addr)
+
+
+def _install_hooks(proc: Process, cpu: CPU) -> None:
+    uc = cpu.uc
+
+    def on_syscall(uc, _data):  # type: ignore[no-untyped-def]
+        nr = uc.reg_read(x86.UC_X86_REG_RAX)
+        a1, a2, a3 = (uc.reg_read(r) for r in (x86.UC_X86_REG_RDI, x86.UC_X86_REG_RSI, x86.UC_X86_REG_RDX))
+        if nr == SYS_WRITE:
+            ret = _sys_write(proc, a1, a2, a3)
+        elif nr == SYS_EXIT_GROUP:
+            proc.status = a1 & 0xFF
+            uc.emu_stop()
+            return
+        else:
+            ret = -ENOSYS
+        uc.reg_write(x86.UC_X86_REG_RAX, ret & ((1 << 64) - 1))
+
+    def on_gate(uc, address, _size, _data):  # type: ignore[no-untyped-def]
+        name = proc.gates.get(address, f"gate page {address:#x}")
+        proc.status = -1
+        proc.stderr.write(f"goemu: {name} is not implemented yet (runtime gate)\n".encode())
+        uc.emu_stop()
+
+    def on_invalid(uc, access, address, _size, _value, _data):  # type: ignore[no-untyped-def]
+        proc.fault = (access, address)
+        return False
+
+    gate_end = GATE_BASE + max(PAGE, len(proc.gates) * GATE_SLOT) - 1
+    proc.hooks = [on_syscall, on_gate, on_invalid]
+    uc.hook_add(UC_HOOK_INSN, on_syscall, None, 1, 0, x86.UC_X86_INS_SYSCALL)
+    uc.hook_add(UC_HOOK_CODE, on_gate, None, GATE_BASE, gate_end)
+    uc.hook_add(UC_HOOK_MEM_INVALID, on_invalid)
+
+
+def _sys_write(proc: Process, fd: int, p: int, n: int) -> int:
+    """write(2) to the program's standard output and error only: the guest never touches files."""
+    out = {1: proc.stdout, 2: proc.stderr}.get(fd)
+    if out is None:
+        return -EBADF
+    try:
+        data = proc.machine.space.read(p, n)
+    except Exception:
+        return -14  # EFAULT
+    out.write(data)
+    return n
+
+
+def run_process(proc: Process, limits: Limits) -> int:
+    """Run the main M in slices of SLICE instructions until the program exits."""
+    cpu = proc.machine.cpus[0]
+    while proc.status is None:
+        pc = cpu.reg("rip")
+        budget = SLICE
+        if limits.max_insns:
+            budget = min(budget, limits.max_insns - proc.executed)
+            if budget <= 0:
+                proc.stderr.write(
+                    f"goemu: stopped after --max-insns {limits.max_insns} instructions (pc={pc:#x})\n".encode()
+                )
+                return 2
+        stop = cpu.run(pc, 0, count=budget)
+        proc.executed += budget  # deterministic accounting: slices are counted whole
+        if stop.error is not None:
+            return _fault(proc, cpu, stop.pc)
+    if proc.status < 0:
+        return 2
+    return proc.status
+
+
+def _fault(proc: Process, cpu: CPU, pc: int) -> int:
+    """A fault in Go's words (sigpanic): below 0x1000 a nil dereference panic, else a fatal fault."""
+    from runtime.layout import G
+
+    access, addr = proc.fault or (UC_MEM_FETCH_UNMAPPED, pc)
+    code = 0x2 if access in _PROT_ACCESS else 0x1  # SEGV_ACCERR / SEGV_MAPERR
+    signal = f"[signal SIGSEGV: segmentation violation code={code:#x} addr={addr:#x} pc={pc:#x}]"
+    if addr < 0x1000:
+        lines = ["panic: runtime error: invalid memory address or nil pointer dereference", signal]
+    else:
+        lines = [f"unexpected fault address {addr:#x}", "fatal error: fault", signal]
+    gaddr = cpu.reg("r14")
+    goid = G(proc.machine.space, gaddr).goid if proc.machine.space.region_at(gaddr) else 0
+    lines += ["", f"goroutine {goid} [running]:", *traceback_frame(proc.machine.image, pc)]
+    proc.stderr.write(("\n".join(lines) + "\n").encode())
+    return 2
+
+
+def traceback_frame(image, pc: int) -> list[str]:  # type: ignore[no-untyped-def]
+    """`main.f()` and `\tfile.s:LINE +0xOFF` for the function holding pc, as Go prints a frame."""
+    sym = image.symbol_at(pc)
+    if sym is None:
+        return [f"?()\n\t?:0 pc={pc:#x}"]
+    file, line = image.line_at(pc) or ("?", 0)
+    return [f"{sym.name}()", f"\t{file}:{line} +{pc - sym.addr:#x}"]
+
+
+def run(files: list[str], options: Options | None, limits: Limits, stdout: BinaryIO, stderr: BinaryIO) -> int:
+    image, gates = build(files, options)
+    try:
+        proc = boot(image, gates, stdout, stderr)
+    except Throw as t:
+        stderr.write(f"fatal error: {t}\n".encode())
+        return 2
+    try:
+        return run_process(proc, limits)
+    finally:
+        stdout.flush()
+        stderr.flush()
+        proc.machine.close()
+
+
+def main_streams() -> tuple[BinaryIO, BinaryIO]:
+    return sys.stdout.buffer, sys.stderr.buffer

@@ -1,0 +1,253 @@
+"""The scheduler, after Go 1.19's runtime/proc.go: bootstrap, goroutine creation, run queues.
+
+Functions keep their Go names; a one-line comment marks where goemu's version differs. All state
+is in guest memory at Go's offsets (G, M, P, Schedt views); the Python objects here hold only
+addresses and the allocator. This first step covers rt0_go/schedinit/newproc/execute/schedule
+for the main goroutine and the local run queue (runnext, the 256-slot ring, runqputslow to the
+global queue); parking, channels, stealing and preemption come with later steps.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from .layout import Funcval, G, Gobuf, M, P, Schedt, const
+from .malloc import Arena
+from .memory import Memory
+
+PTR_SIZE = 8
+RUNQ_SIZE = 256  # len(p.runq)
+G0_STACK_SIZE = 64 << 10  # goemu's g0 stacks (Go's m0 uses the OS stack; other Ms' g0 have 16 KiB)
+
+
+def store_uintptr(mem: Memory, addr: int, value: int) -> None:
+    view, off = mem.locate(addr, PTR_SIZE)
+    view[off : off + PTR_SIZE] = value.to_bytes(PTR_SIZE, "little")
+
+
+class Throw(Exception):
+    """A runtime `throw`: printed as `fatal error: <msg>`, exit status 2."""
+
+
+@dataclass
+class Symbols:
+    """Addresses of the runtime's assembly the scheduler needs (from the linked image)."""
+
+    goexit: int
+    main_pc: int  # runtime·mainPC: the funcval of the main goroutine's function
+
+
+@dataclass
+class Runtime:
+    mem: Memory
+    arena: Arena
+    syms: Symbols
+    g0_stack_base: int  # where the emulator mapped the g0 stacks, G0_STACK_SIZE each
+    gomaxprocs: int = 1
+    sched: Schedt = field(init=False)
+    allm: list[M] = field(default_factory=list)
+    allp: list[P] = field(default_factory=list)
+    allgs: list[G] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        self.sched = Schedt(self.mem, self.arena.alloc(Schedt.STRUCT.size, 64))
+
+    def new(self, cls):  # type: ignore[no-untyped-def]
+        """A zeroed struct in the arena (Go's new(T))."""
+        return cls(self.mem, self.arena.alloc(cls.STRUCT.size, 8))
+
+    # ---- bootstrap -------------------------------------------------------------------------
+
+    def rt0_go(self) -> M:
+        """m0 and its g0 on their stack, schedinit, then newproc(runtime.main) (asm_amd64.s)."""
+        m0 = self.new(M)
+        g0 = self.new(G)
+        lo = self.g0_stack_base
+        g0.stack.lo, g0.stack.hi = lo, lo + G0_STACK_SIZE
+        g0.stackguard0 = g0.stackguard1 = lo + const._StackGuard
+        g0.sched.sp = g0.stack.hi
+        m0.g0, g0.m = g0.addr, m0.addr
+        self.schedinit(m0)
+        self.newproc(m0, Funcval(self.mem, self.syms.main_pc))
+        return m0
+
+    def schedinit(self, m0: M) -> None:
+        self.sched.maxmcount = 10000
+        self.mcommoninit(m0)
+        self.procresize(m0, self.gomaxprocs)
+
+    def mcommoninit(self, mp: M) -> None:
+        mp.id = self.sched.mnext
+        self.sched.mnext += 1
+        self.allm.append(mp)
+
+    def procresize(self, mp: M, nprocs: int) -> None:
+        """Create the Ps and wire P0 to the current M (the first call, from schedinit)."""
+        while len(self.allp) < nprocs:
+            pp = self.new(P)
+            pp.id = len(self.allp)
+            pp.status = const._Pgcstop
+            self.allp.append(pp)
+        p0 = self.allp[0]
+        mp.p, p0.m = p0.addr, mp.addr
+        p0.status = const._Prunning
+        for pp in self.allp[1:]:
+            pp.status = const._Pidle  # pidleput: goemu keeps no idle-P list yet
+        self.sched.npidle = nprocs - 1
+
+    # ---- goroutines ------------------------------------------------------------------------
+
+    def malg(self, stacksize: int) -> G:
+        newg = self.new(G)
+        lo = self.arena.alloc(stacksize, stacksize)  # stackalloc: stacks are size-aligned
+        newg.stack.lo, newg.stack.hi = lo, lo + stacksize
+        newg.stackguard0 = lo + const._StackGuard
+        newg.stackguard1 = (1 << 64) - 1
+        return newg
+
+    def newproc(self, mp: M, fn: Funcval, callerpc: int = 0) -> G:
+        """The go statement: a runnable G for fn in the current P's runnext."""
+        pp = P(self.mem, mp.p)
+        newg = self.newproc1(fn, pp, callerpc)
+        self.runqput(pp, newg, True)
+        return newg
+
+    def newproc1(self, fn: Funcval, pp: P, callerpc: int) -> G:
+        newg = self.malg(const._StackMin)  # gfget comes with goexit0
+        newg.atomicstatus = const._Gdead
+        self.allgs.append(newg)
+        total = 4 * PTR_SIZE  # totalSize: extra space in case of reads slightly beyond frame
+        sp = newg.stack.hi - total
+        newg.sched.sp = sp
+        newg.stktopsp = sp
+        newg.sched.pc = self.syms.goexit + 1  # + PCQuantum, so that the traceback sees goexit
+        newg.sched.g = newg.addr
+        gostartcallfn(newg.sched, fn)
+        newg.gopc = callerpc
+        newg.startpc = fn.fn
+        newg.atomicstatus = const._Grunnable
+        if pp.goidcache == pp.goidcacheend:
+            # Take a batch of goids from the global generator, 16 at a time.
+            self.sched.goidgen += const._GoidCacheBatch
+            pp.goidcache = self.sched.goidgen - (const._GoidCacheBatch - 1)
+            pp.goidcacheend = pp.goidcache + const._GoidCacheBatch
+        newg.goid = pp.goidcache
+        pp.goidcache += 1
+        return newg
+
+    # ---- run queues ------------------------------------------------------------------------
+
+    def runqput(self, pp: P, gp: G, next_: bool) -> None:
+        """Put gp on pp's local queue; with next_, in runnext, kicking the old one to the tail."""
+        if next_:
+            old = pp.runnext
+            pp.runnext = gp.addr
+            if old == 0:
+                return
+            gp = G(self.mem, old)
+        h, t = pp.runqhead, pp.runqtail
+        if (t - h) & 0xFFFFFFFF < RUNQ_SIZE:
+            pp.runq[t % RUNQ_SIZE] = gp.addr
+            pp.runqtail = t + 1
+            return
+        self.runqputslow(pp, gp, h, t)
+
+    def runqputslow(self, pp: P, gp: G, h: int, t: int) -> None:
+        """Move half of the full local queue, and gp, to the global queue."""
+        n = ((t - h) & 0xFFFFFFFF) // 2
+        batch = [pp.runq[(h + i) % RUNQ_SIZE] for i in range(n)]
+        pp.runqhead = h + n
+        batch.append(gp.addr)
+        self.globrunqputbatch(batch)
+
+    def globrunqputbatch(self, batch: list[int]) -> None:
+        """Append the Gs (addresses, in order) to the global queue, linked through schedlink."""
+        for a, b in zip(batch, batch[1:], strict=False):
+            G(self.mem, a).schedlink = b
+        G(self.mem, batch[-1]).schedlink = 0
+        q = self.sched.runq
+        if q.tail:
+            G(self.mem, q.tail).schedlink = batch[0]
+        else:
+            q.head = batch[0]
+        q.tail = batch[-1]
+        self.sched.runqsize += len(batch)
+
+    def runqget(self, pp: P) -> tuple[G | None, bool]:
+        """The next G of pp's local queue: runnext first (inheriting the time slice)."""
+        nxt = pp.runnext
+        if nxt:
+            pp.runnext = 0
+            return G(self.mem, nxt), True
+        h, t = pp.runqhead, pp.runqtail
+        if t == h:
+            return None, False
+        gp = pp.runq[h % RUNQ_SIZE]
+        pp.runqhead = h + 1
+        return G(self.mem, gp), False
+
+    def globrunqget(self, pp: P, max_: int) -> G | None:
+        """Take a batch from the global queue: min(runqsize/gomaxprocs+1, max, 128 ...)."""
+        size = self.sched.runqsize
+        if size == 0:
+            return None
+        n = min(size, size // self.gomaxprocs + 1)
+        if max_ > 0 and n > max_:
+            n = max_
+        n = min(n, RUNQ_SIZE // 2)
+        self.sched.runqsize = size - n
+        gp = self._globrunqpop()
+        for _ in range(n - 1):
+            self.runqput(pp, self._globrunqpop(), False)
+        return gp
+
+    def _globrunqpop(self) -> G:
+        q = self.sched.runq
+        gp = G(self.mem, q.head)
+        q.head = gp.schedlink
+        if q.head == 0:
+            q.tail = 0
+        gp.schedlink = 0
+        return gp
+
+    # ---- scheduling ------------------------------------------------------------------------
+
+    def schedule(self, mp: M) -> Gobuf:
+        """Find a runnable G and execute it; returns the gobuf the M's CPU must gogo to."""
+        pp = P(self.mem, mp.p)
+        gp, inherit = self.find_runnable(mp, pp)
+        if gp is None:
+            raise Throw("all goroutines are asleep - deadlock!")
+        return self.execute(mp, gp, inherit)
+
+    def find_runnable(self, mp: M, pp: P) -> tuple[G | None, bool]:
+        """findRunnable's first steps: fairness check of the global queue, local, then global."""
+        if pp.schedtick % 61 == 0 and self.sched.runqsize > 0:
+            gp = self.globrunqget(pp, 1)
+            if gp is not None:
+                return gp, False
+        gp, inherit = self.runqget(pp)
+        if gp is not None:
+            return gp, inherit
+        return self.globrunqget(pp, 0), False
+
+    def execute(self, mp: M, gp: G, inherit_time: bool) -> Gobuf:
+        mp.curg, gp.m = gp.addr, mp.addr
+        gp.atomicstatus = const._Grunning
+        gp.waitsince = 0
+        gp.preempt = False
+        gp.stackguard0 = gp.stack.lo + const._StackGuard
+        if not inherit_time:
+            pp = P(self.mem, mp.p)
+            pp.schedtick += 1
+        return gp.sched
+
+
+def gostartcallfn(buf: Gobuf, fn: Funcval) -> None:
+    """Adjust buf as if the function executed a call to fn and then stopped before its first
+    instruction: push buf.pc (goexit+1) as the return address, start at fn.fn, ctxt = fn."""
+    sp = buf.sp - PTR_SIZE
+    store_uintptr(buf.mem, sp, buf.pc)
+    buf.sp = sp
+    buf.pc = fn.fn
+    buf.ctxt = fn.addr

@@ -1,0 +1,70 @@
+"""Every sample prints exactly its .out (standard output then standard error) and exits as Go would."""
+
+import io
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emu.run import Limits, run
+
+ROOT = Path(__file__).resolve().parents[1]
+SAMPLES = sorted(p.stem for p in (ROOT / "samples").glob("*.s") if p.with_suffix(".out").exists())
+STATUS = {}  # samples that end with a non-zero status, as Go's would (panics, deadlocks: exit 2)
+
+
+@pytest.mark.parametrize("name", SAMPLES)
+def test_sample_output(name):
+    out, err = io.BytesIO(), io.BytesIO()
+    status = run([str(ROOT / "samples" / f"{name}.s")], None, Limits(max_insns=50_000_000), out, err)
+    assert out.getvalue() + err.getvalue() == (ROOT / "samples" / f"{name}.out").read_bytes()
+    assert status == STATUS.get(name, 0)
+
+
+def test_goemu_run_from_the_command_line():
+    r = subprocess.run([sys.executable, "-m", "emu", "run", "samples/hello.s"], cwd=ROOT, capture_output=True)
+    assert (r.returncode, r.stdout, r.stderr) == (0, b"hello, world!\n", b"")
+
+
+def test_nil_dereference_panics_like_go(tmp_path):
+    src = tmp_path / "nil.s"
+    src.write_text("TEXT main·main(SB), $0\n\tMOVQ $0, AX\n\tMOVQ (AX), BX\n\tRET\n")
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(), out, err) == 2
+    assert err.getvalue().decode() == (
+        "panic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x401007]\n"
+        "\n"
+        "goroutine 1 [running]:\n"
+        "main.main()\n"
+        f"\t{src}:3 +0x7\n"
+    )
+
+
+def test_wild_pointer_is_a_fatal_fault(tmp_path):
+    src = tmp_path / "wild.s"
+    src.write_text("TEXT main·main(SB), $0\n\tMOVQ $0xdead0000, AX\n\tMOVQ BX, (AX)\n\tRET\n")
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(), out, err) == 2
+    assert err.getvalue().decode().splitlines()[:3] == [
+        "unexpected fault address 0xdead0000",
+        "fatal error: fault",
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0xdead0000 pc=0x401005]",
+    ]
+
+
+def test_max_insns_stops_a_spinning_program(tmp_path):
+    src = tmp_path / "spin.s"
+    src.write_text("TEXT main·main(SB), $0\nl:\n\tJMP l\n")
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(max_insns=250_000), out, err) == 2
+    assert err.getvalue() == b"goemu: stopped after --max-insns 250000 instructions (pc=0x401000)\n"
+
+
+def test_unimplemented_runtime_gate_is_named(tmp_path):
+    src = tmp_path / "gs.s"
+    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·Gosched(SB)\n\tRET\n")
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(), out, err) == 2
+    assert err.getvalue() == b"goemu: runtime.Gosched is not implemented yet (runtime gate)\n"
