@@ -63,10 +63,14 @@ class ErrorList:
     def __init__(self, limit: int = 100) -> None:
         self.items: list[Diagnostic] = []
         self.limit = limit
+        self._lines: set[tuple[str, int]] = set()
 
     def add(self, pos: Pos, message: str) -> None:
-        if len(self.items) < self.limit:
+        """Record an error; like cmd/asm, only the first error of a source line is kept (the rest
+        of a bad line, or of a bad macro expansion, would only repeat it)."""
+        if len(self.items) < self.limit and (pos.file, pos.line) not in self._lines:
             self.items.append(Diagnostic(pos, message))
+            self._lines.add((pos.file, pos.line))
 
     def extend(self, err: AsmError) -> None:
         for d in err.diagnostics:

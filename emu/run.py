@@ -29,6 +29,9 @@ from unicorn import (
 from unicorn import x86_const as x86
 
 from asm import AsmError, Object, Options, Pos, assemble_file, link
+from runtime.api import GATES
+from runtime.gates import SLOT_BP, SLOT_G0SP, SLOT_SWITCH, Frame, Gate, fs_offset, trigger_symbol
+from runtime.layout import G
 from runtime.malloc import Arena
 from runtime.proc import G0_STACK_SIZE, Runtime, Symbols, Throw
 from runtime.stubs import assemble_stubs
@@ -60,7 +63,7 @@ class Process:
 
     machine: Machine
     runtime: Runtime
-    gates: dict[int, str]
+    gates: dict[int, Gate | str]  # trigger address -> Python function, or the name of a missing one
     stdout: BinaryIO
     stderr: BinaryIO
     status: int | None = None
@@ -70,13 +73,13 @@ class Process:
 
 
 def gate_symbols(objects: list[Object]) -> dict[str, int]:
-    """A gate address for every runtime symbol the objects reference and none defines."""
+    """A trigger address on the gate page for every gate (by its trigger symbol), and for every
+    runtime symbol the objects reference that nothing defines (reaching one is reported)."""
     defined = {t.name for o in objects for t in o.texts} | {d.name for o in objects for d in o.datas}
-    wanted = sorted(
-        {r.symbol for o in objects for s in (*o.texts, *o.datas) for r in s.relocs if r.symbol}
-        - defined
-    )
-    return {name: GATE_BASE + i * GATE_SLOT for i, name in enumerate(n for n in wanted if n.startswith("runtime."))}
+    referenced = {r.symbol for o in objects for s in (*o.texts, *o.datas) for r in s.relocs if r.symbol}
+    names = [trigger_symbol(name) for name in sorted(GATES)]
+    names += sorted(n for n in referenced - defined if n.startswith("runtime."))
+    return {name: GATE_BASE + i * GATE_SLOT for i, name in enumerate(names)}
 
 
 def build(files: list[str], options: Options | None = None):  # type: ignore[no-untyped-def]
@@ -88,15 +91,30 @@ def build(files: list[str], options: Options | None = None):  # type: ignore[no-
     return image, gates
 
 
+def _gate_page(image, gates: dict[str, int]) -> bytes:  # type: ignore[no-untyped-def]
+    """INT3 everywhere but the triggers of Python functions: `JMP runtime·gateresume`."""
+    size = (len(gates) * GATE_SLOT + PAGE - 1) // PAGE * PAGE or PAGE
+    page = bytearray(b"\xcc" * size)
+    resume = image.symbols["runtime.gateresume"].addr
+    for name, addr in gates.items():
+        if name.startswith("gate."):
+            off = addr - GATE_BASE
+            page[off : off + 5] = b"\xe9" + struct.pack("<i", resume - (addr + 5))
+    return bytes(page)
+
+
 def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, gomaxprocs: int = 1) -> Process:  # type: ignore[no-untyped-def]
     m = Machine(image, ncpu=1)
-    m.map("gates", GATE_BASE, max(PAGE, len(gates) * GATE_SLOT), "rx")
-    m.space.write(GATE_BASE, b"\xcc" * max(PAGE, len(gates) * GATE_SLOT))  # INT3 if ever stepped over
+    page = _gate_page(image, gates)
+    m.map("gates", GATE_BASE, len(page), "rx")
+    m.space.write(GATE_BASE, page)
     m.map("arena", ARENA_BASE, ARENA_SIZE, "rw")
     m.map("g0stacks", G0_STACKS_BASE, len(m.cpus) * G0_STACK_SIZE, "rw")
     syms = Symbols(goexit=image.symbols["runtime.goexit"].addr, main_pc=image.symbols["runtime.mainPC"].addr)
     rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=gomaxprocs)
-    proc = Process(m, rt, {a: n for n, a in gates.items()}, stdout, stderr)
+    rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
+    by_trigger = {a: GATES.get(_gate_name(n), n) for n, a in gates.items()}
+    proc = Process(m, rt, by_trigger, stdout, stderr)
     cpu = m.cpus[0]
     _install_hooks(proc, cpu)
     m0 = rt.rt0_go()
@@ -118,6 +136,11 @@ def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
     cpu.set_reg("rip", proc.machine.image.symbols["runtime.gogo"].addr)
 
 
+def _gate_name(symbol: str) -> str:
+    """runtime.X from its trigger symbol gate.runtime_X."""
+    return symbol[len("gate.") :].replace("_", ".", 1) if symbol.startswith("gate.") else symbol
+
+
 def _install_hooks(proc: Process, cpu: CPU) -> None:
     uc = cpu.uc
 
@@ -134,17 +157,40 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             ret = -ENOSYS
         uc.reg_write(x86.UC_X86_REG_RAX, ret & ((1 << 64) - 1))
 
+    space = proc.machine.space
+
+    def slot(off: int) -> int:
+        return cpu.fs_base + fs_offset(off)
+
     def on_gate(uc, address, _size, _data):  # type: ignore[no-untyped-def]
-        name = proc.gates.get(address, f"gate page {address:#x}")
-        proc.status = -1
-        proc.stderr.write(f"goemu: {name} is not implemented yet (runtime gate)\n".encode())
-        uc.emu_stop()
+        target = proc.gates.get(address)
+        if not isinstance(target, Gate):
+            proc.status = -1
+            what = target or f"gate page address {address:#x}"
+            proc.stderr.write(f"goemu: {what} is not implemented yet (runtime gate)\n".encode())
+            uc.emu_stop()
+            return
+        sp, bp = struct.unpack_from("<QQ", *space.locate(slot(SLOT_BP), 16))[::-1]
+        mp = proc.runtime.allm[cpu.index]  # M i runs on CPU i
+        try:
+            buf = target.fn(proc.runtime, mp, Frame(space, sp, bp))
+        except Throw as t:
+            proc.status = -1
+            proc.stderr.write(f"fatal error: {t}\n".encode())
+            uc.emu_stop()
+            return
+        if buf is not None:
+            g0 = G(space, mp.g0)
+            g0sp = g0.sched.sp - 16
+            space.write(g0sp + 8, struct.pack("<Q", buf.addr))
+            space.write(slot(SLOT_G0SP), struct.pack("<Q", g0sp))
+            space.write(slot(SLOT_SWITCH), struct.pack("<Q", 1))
 
     def on_invalid(uc, access, address, _size, _value, _data):  # type: ignore[no-untyped-def]
         proc.fault = (access, address)
         return False
 
-    gate_end = GATE_BASE + max(PAGE, len(proc.gates) * GATE_SLOT) - 1
+    gate_end = GATE_BASE + len(proc.gates) * GATE_SLOT - 1
     proc.hooks = [on_syscall, on_gate, on_invalid]
     uc.hook_add(UC_HOOK_INSN, on_syscall, None, 1, 0, x86.UC_X86_INS_SYSCALL)
     uc.hook_add(UC_HOOK_CODE, on_gate, None, GATE_BASE, gate_end)

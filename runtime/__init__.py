@@ -1,1 +1,1 @@
-"""The Go runtime model (issue: goroutines run). Empty until the scheduler lands."""
+"""The Go runtime model. Importing runtime.api registers every runtime function written in Python."""

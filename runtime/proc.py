@@ -9,8 +9,10 @@ global queue); parking, channels, stealing and preemption come with later steps.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
 from .malloc import Arena
 from .memory import Memory
@@ -44,6 +46,7 @@ class Runtime:
     syms: Symbols
     g0_stack_base: int  # where the emulator mapped the g0 stacks, G0_STACK_SIZE each
     gomaxprocs: int = 1
+    write: Callable[[int, bytes], None] = lambda fd, data: None  # the process's stdout/stderr
     sched: Schedt = field(init=False)
     allm: list[M] = field(default_factory=list)
     allp: list[P] = field(default_factory=list)
@@ -113,11 +116,14 @@ class Runtime:
         return newg
 
     def newproc1(self, fn: Funcval, pp: P, callerpc: int) -> G:
-        newg = self.malg(const._StackMin)  # gfget comes with goexit0
-        newg.atomicstatus = const._Gdead
-        self.allgs.append(newg)
+        newg = self.gfget(pp)
+        if newg is None:
+            newg = self.malg(const._StackMin)
+            newg.atomicstatus = const._Gdead
+            self.allgs.append(newg)  # allgadd: publishes the G before it can run
         total = 4 * PTR_SIZE  # totalSize: extra space in case of reads slightly beyond frame
         sp = newg.stack.hi - total
+        newg.sched.clear()
         newg.sched.sp = sp
         newg.stktopsp = sp
         newg.sched.pc = self.syms.goexit + 1  # + PCQuantum, so that the traceback sees goexit
@@ -134,6 +140,55 @@ class Runtime:
         newg.goid = pp.goidcache
         pp.goidcache += 1
         return newg
+
+    # ---- free Gs ---------------------------------------------------------------------------
+
+    def gfput(self, pp: P, gp: G) -> None:
+        """Put a dead G on pp's free list; past 64, move them down to 32 onto the global lists."""
+        if gp.atomicstatus != const._Gdead:
+            raise Throw("gfput: bad status (not Gdead)")
+        free = pp.gFree
+        gp.schedlink = free.gList.head
+        free.gList.head = gp.addr
+        free.n += 1
+        if free.n >= 64:
+            sfree = self.sched.gFree
+            while free.n >= 32:
+                g = self._gfpop(free.gList)
+                free.n -= 1
+                lst = sfree.stack if g.stack.lo else sfree.noStack
+                g.schedlink = lst.head
+                lst.head = g.addr
+                sfree.n += 1
+
+    def gfget(self, pp: P) -> G | None:
+        """A dead G from pp's free list, refilled from the global lists (with stacks first)."""
+        free, sfree = pp.gFree, self.sched.gFree
+        if free.gList.head == 0 and (sfree.stack.head or sfree.noStack.head):
+            while free.n < 32:
+                lst = sfree.stack if sfree.stack.head else sfree.noStack
+                if lst.head == 0:
+                    break
+                g = self._gfpop(lst)
+                sfree.n -= 1
+                g.schedlink = free.gList.head
+                free.gList.head = g.addr
+                free.n += 1
+        if free.gList.head == 0:
+            return None
+        gp = self._gfpop(free.gList)
+        free.n -= 1
+        if gp.stack.lo == 0:
+            lo = self.arena.alloc(const._StackMin, const._StackMin)
+            gp.stack.lo, gp.stack.hi = lo, lo + const._StackMin
+            gp.stackguard0 = lo + const._StackGuard
+        return gp
+
+    def _gfpop(self, lst) -> G:  # type: ignore[no-untyped-def]
+        gp = G(self.mem, lst.head)
+        lst.head = gp.schedlink
+        gp.schedlink = 0
+        return gp
 
     # ---- run queues ------------------------------------------------------------------------
 
@@ -231,6 +286,44 @@ class Runtime:
             return gp, inherit
         return self.globrunqget(pp, 0), False
 
+    def curg(self, mp: M) -> G:
+        return G(self.mem, mp.curg)
+
+    def mcall(self, mp: M, frame: Frame) -> G:
+        """What mcall's assembly does before calling fn(g) on g0: save the caller's PC, SP and BP
+        in g.sched. (goemu runs fn in Python; the switch to g0's stack is gateresume's.)"""
+        gp = self.curg(mp)
+        gp.sched.pc = frame.return_pc
+        gp.sched.sp = frame.sp + 8
+        gp.sched.bp = frame.bp
+        return gp
+
+    def dropg(self, mp: M) -> None:
+        G(self.mem, mp.curg).m = 0
+        mp.curg = 0
+
+    def globrunqput(self, gp: G) -> None:
+        self.globrunqputbatch([gp.addr])
+
+    def gosched_m(self, mp: M, gp: G) -> Gobuf:
+        """goschedImpl: the G goes to the tail of the global queue (not the local one)."""
+        gp.atomicstatus = const._Grunnable
+        self.dropg(mp)
+        self.globrunqput(gp)
+        return self.schedule(mp)
+
+    def goexit0(self, mp: M, gp: G) -> Gobuf:
+        gp.atomicstatus = const._Gdead
+        gp.m = 0
+        gp.lockedm = 0
+        gp.preemptStop = gp.paniconfault = False
+        gp._defer = gp._panic = 0
+        gp.waitreason = 0
+        gp.param = gp.labels = gp.timer = 0
+        self.dropg(mp)
+        self.gfput(P(self.mem, mp.p), gp)
+        return self.schedule(mp)
+
     def execute(self, mp: M, gp: G, inherit_time: bool) -> Gobuf:
         mp.curg, gp.m = gp.addr, mp.addr
         gp.atomicstatus = const._Grunning
@@ -251,3 +344,30 @@ def gostartcallfn(buf: Gobuf, fn: Funcval) -> None:
     buf.sp = sp
     buf.pc = fn.fn
     buf.ctxt = fn.addr
+
+
+# ---- the runtime's Go API, entered through gates ----------------------------------------------
+
+
+@gate("runtime.Gosched")
+def Gosched(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
+    """Yield the processor: mcall(gosched_m)."""
+    return rt.gosched_m(mp, rt.mcall(mp, frame))
+
+
+@gate("runtime.goexit1")
+def goexit1(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
+    """The goroutine's function returned into goexit: mcall(goexit0)."""
+    return rt.goexit0(mp, rt.mcall(mp, frame))
+
+
+@gate("runtime.Goexit")
+def Goexit(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
+    """Terminate the calling goroutine (no deferred calls to run: goemu has no defer)."""
+    return goexit1(rt, mp, frame)
+
+
+@gate("runtime.newproc", args=8)
+def newproc(rt: Runtime, mp: M, frame: Frame) -> None:
+    """The go statement: newproc(fn *funcval); the new G goes to runnext."""
+    rt.newproc(mp, Funcval(rt.mem, frame.u64(0)), callerpc=frame.return_pc)

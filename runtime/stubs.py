@@ -9,7 +9,10 @@ from __future__ import annotations
 from pathlib import Path
 
 from asm import Object, Options, assemble_file
+from asm.cache import assemble_text
 
+from .api import GATES
+from .gates import stubs_asm
 from .layout import go_asm_h
 
 STUB_DIR = Path(__file__).parent
@@ -21,6 +24,11 @@ def asm_options() -> Options:
     return Options(headers={"go_asm.h": go_asm_h()}, pkg="runtime")
 
 
+GATES_FILE = "gates_amd64.s"  # generated from runtime.gates: the entries of the Python functions
+
+
 def assemble_stubs() -> list[Object]:
-    """The runtime stubs, assembled once per content (asm.cache) and then read from the cache."""
-    return [assemble_file(str(STUB_DIR / name), asm_options()) for name in STUB_FILES]
+    """The runtime stubs and gate entries, assembled once per content (asm.cache)."""
+    objects = [assemble_file(str(STUB_DIR / name), asm_options()) for name in STUB_FILES]
+    objects.append(assemble_text(GATES_FILE, stubs_asm(sorted(GATES.values(), key=lambda g: g.name)), asm_options()))
+    return objects

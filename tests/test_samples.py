@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from emu.run import Limits, run
+from emu.run import Limits, boot, build, run, run_process
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted(p.stem for p in (ROOT / "samples").glob("*.s") if p.with_suffix(".out").exists())
-STATUS = {}  # samples that end with a non-zero status, as Go's would (panics, deadlocks: exit 2)
+STATUS: dict[str, int] = {}  # samples that end with a non-zero status, as Go's would (panics, deadlocks: exit 2)
 
 
 @pytest.mark.parametrize("name", SAMPLES)
@@ -64,7 +64,27 @@ def test_max_insns_stops_a_spinning_program(tmp_path):
 
 def test_unimplemented_runtime_gate_is_named(tmp_path):
     src = tmp_path / "gs.s"
-    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·Gosched(SB)\n\tRET\n")
+    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·chansend1(SB)\n\tRET\n")
     out, err = io.BytesIO(), io.BytesIO()
     assert run([str(src)], None, Limits(), out, err) == 2
-    assert err.getvalue() == b"goemu: runtime.Gosched is not implemented yet (runtime gate)\n"
+    assert err.getvalue() == b"goemu: runtime.chansend1 is not implemented yet (runtime gate)\n"
+
+
+def test_dead_goroutines_are_reused(tmp_path):
+    """goexit0 puts a finished G on the P's free list (gfput) and newproc takes it back (gfget)."""
+    src = tmp_path / "reuse.s"
+    src.write_text(
+        "DATA fv<>+0(SB)/8, $·nop(SB)\nGLOBL fv<>(SB), 8, $8\nGLOBL n<>(SB), 16, $8\n"
+        "TEXT ·nop(SB), $0\n\tRET\n"
+        "TEXT main·main(SB), $8-0\n\tMOVQ $100, n<>(SB)\nloop:\n\tLEAQ fv<>(SB), AX\n\tMOVQ AX, 0(SP)\n"
+        "\tCALL runtime·newproc(SB)\n\tCALL runtime·Gosched(SB)\n\tDECQ n<>(SB)\n\tJNE loop\n\tRET\n"
+    )  # a counter in memory: every register is the callee's to clobber in ABI0
+    image, gates = build([str(src)])
+    proc = boot(image, gates, io.BytesIO(), io.BytesIO())
+    assert run_process(proc, Limits(max_insns=10_000_000)) == 0
+    rt = proc.runtime
+    # main and two goroutines: the first Gosched comes straight back to main (schedtick is 0, so
+    # findRunnable checks the global queue first), the second G is made before the first has run;
+    # from then on each new goroutine reuses a dead one.
+    assert len(rt.allgs) == 3
+    assert rt.sched.goidgen == 112  # but every goroutine got a new goid: 101 of them, in batches of 16

@@ -1,0 +1,81 @@
+"""The runtime's print functions (print.go): what println in Go compiles to, to standard error.
+
+Each is a gate taking its ABI0 argument at 8(SP). printlock/printunlock count m.printlock as Go
+does; output goes through the runtime's write, so it interleaves with write(2) in program order.
+"""
+
+from __future__ import annotations
+
+from .gates import Frame, gate
+from .layout import M
+from .proc import Runtime
+
+STDERR = 2
+
+
+def _out(rt: Runtime, text: str) -> None:
+    rt.write(STDERR, text.encode())
+
+
+@gate("runtime.printlock")
+def printlock(rt: Runtime, mp: M, frame: Frame) -> None:
+    mp.printlock += 1
+
+
+@gate("runtime.printunlock")
+def printunlock(rt: Runtime, mp: M, frame: Frame) -> None:
+    mp.printlock -= 1
+
+
+@gate("runtime.printint", args=8)
+def printint(rt: Runtime, mp: M, frame: Frame) -> None:
+    _out(rt, str(frame.i64(0)))
+
+
+@gate("runtime.printuint", args=8)
+def printuint(rt: Runtime, mp: M, frame: Frame) -> None:
+    _out(rt, str(frame.u64(0)))
+
+
+@gate("runtime.printhex", args=8)
+def printhex(rt: Runtime, mp: M, frame: Frame) -> None:
+    _out(rt, f"{frame.u64(0):#x}")
+
+
+@gate("runtime.printpointer", args=8)
+def printpointer(rt: Runtime, mp: M, frame: Frame) -> None:
+    _out(rt, f"{frame.u64(0):#x}")
+
+
+@gate("runtime.printbool", args=1)
+def printbool(rt: Runtime, mp: M, frame: Frame) -> None:
+    _out(rt, "true" if frame.u64(0) & 0xFF else "false")
+
+
+@gate("runtime.printstring", args=16)
+def printstring(rt: Runtime, mp: M, frame: Frame) -> None:
+    p, n = frame.u64(0), frame.u64(8)
+    view, off = rt.mem.locate(p, n) if n else (memoryview(b""), 0)
+    rt.write(STDERR, bytes(view[off : off + n]))
+
+
+@gate("runtime.printnl")
+def printnl(rt: Runtime, mp: M, frame: Frame) -> None:
+    _out(rt, "\n")
+
+
+@gate("runtime.printsp")
+def printsp(rt: Runtime, mp: M, frame: Frame) -> None:
+    _out(rt, " ")
+
+
+@gate("runtime.write", args=28)
+def write(rt: Runtime, mp: M, frame: Frame) -> None:
+    """write(fd uintptr, p unsafe.Pointer, n int32) int32, to standard output and error only."""
+    fd, p, n = frame.u64(0), frame.u64(8), frame.u64(16) & 0xFFFFFFFF
+    if fd not in (1, 2):
+        frame.set_u64(24, -9 & 0xFFFFFFFF)  # -EBADF
+        return
+    view, off = rt.mem.locate(p, n) if n else (memoryview(b""), 0)
+    rt.write(fd, bytes(view[off : off + n]))
+    frame.set_u64(24, n)
