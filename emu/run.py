@@ -28,14 +28,25 @@ from unicorn import (
 )
 from unicorn import x86_const as x86
 
+import runtime.api  # noqa: F401  (registers the gates)
 from asm import AsmError, Object, Options, Pos, assemble_file, link
-from runtime.api import GATES
-from runtime.gates import SLOT_BP, SLOT_G0SP, SLOT_SWITCH, Frame, Gate, fs_offset, trigger_symbol
-from runtime.layout import G
+from runtime.gates import (
+    GATES,
+    SLOT_BP,
+    SLOT_G0SP,
+    SLOT_SWITCH,
+    Frame,
+    GateFn,
+    entries,
+    fs_offset,
+    resume_symbol,
+)
+from runtime.layout import G, const
 from runtime.malloc import Arena
-from runtime.proc import G0_STACK_SIZE, Runtime, Symbols, Throw
+from runtime.proc import G0_STACK_SIZE, Deadlock, GoPanic, Runtime, Symbols, Throw
 from runtime.stubs import assemble_stubs
 
+from . import traceback
 from .machine import CPU, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 
@@ -63,7 +74,7 @@ class Process:
 
     machine: Machine
     runtime: Runtime
-    gates: dict[int, Gate | str]  # trigger address -> Python function, or the name of a missing one
+    gates: dict[int, GateFn | str]  # trigger address -> Python function, or the name of a missing one
     stdout: BinaryIO
     stderr: BinaryIO
     status: int | None = None
@@ -77,7 +88,7 @@ def gate_symbols(objects: list[Object]) -> dict[str, int]:
     runtime symbol the objects reference that nothing defines (reaching one is reported)."""
     defined = {t.name for o in objects for t in o.texts} | {d.name for o in objects for d in o.datas}
     referenced = {r.symbol for o in objects for s in (*o.texts, *o.datas) for r in s.relocs if r.symbol}
-    names = [trigger_symbol(name) for name in sorted(GATES)]
+    names = sorted(entries())
     names += sorted(n for n in referenced - defined if n.startswith("runtime."))
     return {name: GATE_BASE + i * GATE_SLOT for i, name in enumerate(names)}
 
@@ -110,10 +121,15 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, gomax
     m.space.write(GATE_BASE, page)
     m.map("arena", ARENA_BASE, ARENA_SIZE, "rw")
     m.map("g0stacks", G0_STACKS_BASE, len(m.cpus) * G0_STACK_SIZE, "rw")
-    syms = Symbols(goexit=image.symbols["runtime.goexit"].addr, main_pc=image.symbols["runtime.mainPC"].addr)
+    syms = Symbols(
+        goexit=image.symbols["runtime.goexit"].addr,
+        main_pc=image.symbols["runtime.mainPC"].addr,
+        resume={g.name: image.symbols[resume_symbol(g.name)].addr for g in GATES.values() if g.resume},
+    )
     rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=gomaxprocs)
     rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
-    by_trigger = {a: GATES.get(_gate_name(n), n) for n, a in gates.items()}
+    handlers = entries()
+    by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
     proc = Process(m, rt, by_trigger, stdout, stderr)
     cpu = m.cpus[0]
     _install_hooks(proc, cpu)
@@ -134,11 +150,6 @@ def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
     cpu.set_reg("rsp", sp)
     cpu.set_reg("r14", g0_addr)
     cpu.set_reg("rip", proc.machine.image.symbols["runtime.gogo"].addr)
-
-
-def _gate_name(symbol: str) -> str:
-    """runtime.X from its trigger symbol gate.runtime_X."""
-    return symbol[len("gate.") :].replace("_", ".", 1) if symbol.startswith("gate.") else symbol
 
 
 def _install_hooks(proc: Process, cpu: CPU) -> None:
@@ -164,7 +175,7 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
 
     def on_gate(uc, address, _size, _data):  # type: ignore[no-untyped-def]
         target = proc.gates.get(address)
-        if not isinstance(target, Gate):
+        if isinstance(target, str) or target is None:
             proc.status = -1
             what = target or f"gate page address {address:#x}"
             proc.stderr.write(f"goemu: {what} is not implemented yet (runtime gate)\n".encode())
@@ -172,12 +183,17 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             return
         sp, bp = struct.unpack_from("<QQ", *space.locate(slot(SLOT_BP), 16))[::-1]
         mp = proc.runtime.allm[cpu.index]  # M i runs on CPU i
+        frame = Frame(space, sp, bp)
         try:
-            buf = target.fn(proc.runtime, mp, Frame(space, sp, bp))
+            buf = target(proc.runtime, mp, frame)
+        except GoPanic as p:
+            _die(proc, uc, [f"panic: {p}", "", *traceback.goroutine(proc.machine.image, space, proc.runtime.curg(mp), frame.return_pc)])
+            return
+        except Deadlock as t:
+            _die(proc, uc, [f"fatal error: {t}", *_others(proc)])
+            return
         except Throw as t:
-            proc.status = -1
-            proc.stderr.write(f"fatal error: {t}\n".encode())
-            uc.emu_stop()
+            _die(proc, uc, [f"fatal error: {t}"])
             return
         if buf is not None:
             g0 = G(space, mp.g0)
@@ -195,6 +211,22 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
     uc.hook_add(UC_HOOK_INSN, on_syscall, None, 1, 0, x86.UC_X86_INS_SYSCALL)
     uc.hook_add(UC_HOOK_CODE, on_gate, None, GATE_BASE, gate_end)
     uc.hook_add(UC_HOOK_MEM_INVALID, on_invalid)
+
+
+def _die(proc: Process, uc, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
+    """End the program with Go's fatal output on standard error and exit status 2."""
+    proc.status = -1
+    proc.stderr.write(("\n".join(lines) + "\n").encode())
+    uc.emu_stop()
+
+
+def _others(proc: Process) -> list[str]:
+    """Every live goroutine's traceback, each after a blank line (tracebackothers)."""
+    out: list[str] = []
+    for g in proc.runtime.allgs:
+        if g.atomicstatus != const._Gdead:
+            out += ["", *traceback.goroutine(proc.machine.image, proc.machine.space, g)]
+    return out
 
 
 def _sys_write(proc: Process, fd: int, p: int, n: int) -> int:

@@ -1,6 +1,7 @@
 """Every runtime function written in Python, registered as gates (runtime.gates.GATES)."""
 
-from . import print as _print  # noqa: F401  (imported for its @gate registrations)
+from . import chan as _chan  # noqa: F401  (imported for their @gate registrations)
+from . import print as _print  # noqa: F401
 from . import proc as _proc  # noqa: F401
 from .gates import GATES
 

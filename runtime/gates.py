@@ -50,6 +50,10 @@ class Frame:
         v = self.u64(off)
         return v - (1 << 64) if v >> 63 else v
 
+    def set_u8(self, off: int, value: int) -> None:
+        view, o = self.mem.locate(self.sp + 8 + off, 1)
+        view[o] = value & 0xFF
+
     def set_u64(self, off: int, value: int) -> None:
         view, o = self.mem.locate(self.sp + 8 + off, 8)
         view[o : o + 8] = (value & ((1 << 64) - 1)).to_bytes(8, "little")
@@ -68,23 +72,42 @@ class Gate:
     name: str  # the linker name, runtime.Gosched
     args: int  # ABI0 argument+result size, for the stub's TEXT line
     fn: GateFn
+    # What the function does after gopark, when its G runs again (chansend's code after gopark):
+    # a parked G's g.sched.pc is the gate's resume entry, which re-enters Python here.
+    resume: GateFn | None = None
 
 
 GATES: dict[str, Gate] = {}
 
 
-def gate(name: str, args: int = 0) -> Callable[[GateFn], GateFn]:
+def gate(name: str, args: int = 0, resume: GateFn | None = None) -> Callable[[GateFn], GateFn]:
     """Register a Python function as the runtime function `name` (Go's symbol name)."""
 
     def register(fn: GateFn) -> GateFn:
-        GATES[name] = Gate(name, args, fn)
+        GATES[name] = Gate(name, args, fn, resume)
         return fn
 
     return register
 
 
+def resume_symbol(name: str) -> str:
+    """The TEXT symbol of a gate's resume entry: runtime.chansend1.resume."""
+    return name + ".resume"
+
+
 def trigger_symbol(name: str) -> str:
+    """The trigger's linker symbol: gate.runtime_Gosched (one identifier in assembly)."""
     return "gate." + name.replace(".", "_")
+
+
+def entries() -> dict[str, GateFn]:
+    """Every trigger symbol and the Python function it runs (calls, and resumes after gopark)."""
+    out: dict[str, GateFn] = {}
+    for g in GATES.values():
+        out[trigger_symbol(g.name)] = g.fn
+        if g.resume is not None:
+            out[trigger_symbol(resume_symbol(g.name))] = g.resume
+    return out
 
 
 def stubs_asm(gates: list[Gate]) -> str:
@@ -105,12 +128,19 @@ def stubs_asm(gates: list[Gate]) -> str:
         "\tJMP\truntime·gogo(SB)",
     ]
     for g in gates:
-        pkg, _, fn = g.name.partition(".")
-        out += [
-            "",
-            f"TEXT {pkg}·{fn}(SB),NOSPLIT|NOFRAME,$0-{g.args}",
-            f"\tMOVQ\tSP, {SLOT_SP}(TLS)",
-            f"\tMOVQ\tBP, {SLOT_BP}(TLS)",
-            f"\tJMP\t{trigger_symbol(g.name).replace('.', '·', 1)}(SB)",
-        ]
+        out += _entry(g.name, f"$0-{g.args}")
+        if g.resume is not None:
+            out += _entry(resume_symbol(g.name), "$0")
     return "\n".join(out) + "\n"
+
+
+def _entry(name: str, size: str) -> list[str]:
+    """Spill SP and BP to the TLS slots and jump to the trigger: the only way into Python."""
+    pkg, _, fn = name.partition(".")
+    return [
+        "",
+        f"TEXT {pkg}·{fn.replace('.', '·')}(SB),NOSPLIT|NOFRAME,{size}",
+        f"\tMOVQ\tSP, {SLOT_SP}(TLS)",
+        f"\tMOVQ\tBP, {SLOT_BP}(TLS)",
+        f"\tJMP\t{trigger_symbol(name).replace('.', '·', 1)}(SB)",
+    ]

@@ -31,12 +31,24 @@ class Throw(Exception):
     """A runtime `throw`: printed as `fatal error: <msg>`, exit status 2."""
 
 
+class GoPanic(Exception):
+    """A run-time panic raised by the runtime for the calling goroutine (`panic: <msg>`)."""
+
+
+class Deadlock(Throw):
+    """checkdead: no goroutine can run and none will be woken."""
+
+    def __init__(self) -> None:
+        super().__init__("all goroutines are asleep - deadlock!")
+
+
 @dataclass
 class Symbols:
     """Addresses of the runtime's assembly the scheduler needs (from the linked image)."""
 
     goexit: int
     main_pc: int  # runtime·mainPC: the funcval of the main goroutine's function
+    resume: dict[str, int] = field(default_factory=dict)  # gate name -> its resume entry (gopark)
 
 
 @dataclass
@@ -51,6 +63,7 @@ class Runtime:
     allm: list[M] = field(default_factory=list)
     allp: list[P] = field(default_factory=list)
     allgs: list[G] = field(default_factory=list)
+    sudog_free: list[int] = field(default_factory=list)  # released sudogs (Go keeps per-P caches)
 
     def __post_init__(self) -> None:
         self.sched = Schedt(self.mem, self.arena.alloc(Schedt.STRUCT.size, 64))
@@ -272,7 +285,7 @@ class Runtime:
         pp = P(self.mem, mp.p)
         gp, inherit = self.find_runnable(mp, pp)
         if gp is None:
-            raise Throw("all goroutines are asleep - deadlock!")
+            raise Deadlock()  # one M: nothing else can make a G runnable (checkdead)
         return self.execute(mp, gp, inherit)
 
     def find_runnable(self, mp: M, pp: P) -> tuple[G | None, bool]:
@@ -304,6 +317,29 @@ class Runtime:
 
     def globrunqput(self, gp: G) -> None:
         self.globrunqputbatch([gp.addr])
+
+    def gopark(self, mp: M, frame: Frame, gate_name: str, reason: int) -> Gobuf:
+        """Park the calling goroutine inside a gate: mcall(park_m), with g.sched set so that the
+        G, when readied and run again, enters the gate's resume entry (the code after gopark)
+        with the caller's return address still on its stack."""
+        gp = self.curg(mp)
+        gp.sched.pc = self.syms.resume[gate_name]
+        gp.sched.sp = frame.sp
+        gp.sched.bp = frame.bp
+        return self.park_m(mp, gp, reason)
+
+    def park_m(self, mp: M, gp: G, reason: int) -> Gobuf:
+        gp.atomicstatus = const._Gwaiting
+        gp.waitreason = reason
+        self.dropg(mp)
+        return self.schedule(mp)
+
+    def goready(self, mp: M, gp: G) -> None:
+        """ready(gp, next=true): the woken G goes to the current P's runnext."""
+        if gp.atomicstatus != const._Gwaiting:
+            raise Throw("bad g->status in ready")
+        gp.atomicstatus = const._Grunnable
+        self.runqput(P(self.mem, mp.p), gp, True)
 
     def gosched_m(self, mp: M, gp: G) -> Gobuf:
         """goschedImpl: the G goes to the tail of the global queue (not the local one)."""

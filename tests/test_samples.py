@@ -64,10 +64,10 @@ def test_max_insns_stops_a_spinning_program(tmp_path):
 
 def test_unimplemented_runtime_gate_is_named(tmp_path):
     src = tmp_path / "gs.s"
-    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·chansend1(SB)\n\tRET\n")
+    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·NumGoroutine(SB)\n\tRET\n")
     out, err = io.BytesIO(), io.BytesIO()
     assert run([str(src)], None, Limits(), out, err) == 2
-    assert err.getvalue() == b"goemu: runtime.chansend1 is not implemented yet (runtime gate)\n"
+    assert err.getvalue() == b"goemu: runtime.NumGoroutine is not implemented yet (runtime gate)\n"
 
 
 def test_dead_goroutines_are_reused(tmp_path):
