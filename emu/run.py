@@ -125,6 +125,9 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, gomax
         goexit=image.symbols["runtime.goexit"].addr,
         main_pc=image.symbols["runtime.mainPC"].addr,
         resume={g.name: image.symbols[resume_symbol(g.name)].addr for g in GATES.values() if g.resume},
+        system_pcs=frozenset(
+            s.addr for s in image.funcs if s.name.startswith("runtime.") and s.name != "runtime.main"
+        ),
     )
     rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=gomaxprocs)
     rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
@@ -224,7 +227,7 @@ def _others(proc: Process) -> list[str]:
     """Every live goroutine's traceback, each after a blank line (tracebackothers)."""
     out: list[str] = []
     for g in proc.runtime.allgs:
-        if g.atomicstatus != const._Gdead:
+        if g.atomicstatus != const._Gdead and not proc.runtime.is_system_goroutine(g):
             out += ["", *traceback.goroutine(proc.machine.image, proc.machine.space, g)]
     return out
 

@@ -49,6 +49,7 @@ class Symbols:
     goexit: int
     main_pc: int  # runtime·mainPC: the funcval of the main goroutine's function
     resume: dict[str, int] = field(default_factory=dict)  # gate name -> its resume entry (gopark)
+    system_pcs: frozenset[int] = frozenset()  # entries of runtime functions other than runtime.main
 
 
 @dataclass
@@ -144,6 +145,8 @@ class Runtime:
         gostartcallfn(newg.sched, fn)
         newg.gopc = callerpc
         newg.startpc = fn.fn
+        if self.is_system_goroutine(newg):
+            self.sched.ngsys += 1
         newg.atomicstatus = const._Grunnable
         if pp.goidcache == pp.goidcacheend:
             # Take a batch of goids from the global generator, 16 at a time.
@@ -153,6 +156,11 @@ class Runtime:
         newg.goid = pp.goidcache
         pp.goidcache += 1
         return newg
+
+    def is_system_goroutine(self, gp: G) -> bool:
+        """isSystemGoroutine: started at a runtime function other than runtime.main (goemu knows
+        the runtime's functions by address: its own text, between the runtime stubs' symbols)."""
+        return gp.startpc in self.syms.system_pcs
 
     # ---- free Gs ---------------------------------------------------------------------------
 
@@ -407,3 +415,10 @@ def Goexit(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
 def newproc(rt: Runtime, mp: M, frame: Frame) -> None:
     """The go statement: newproc(fn *funcval); the new G goes to runnext."""
     rt.newproc(mp, Funcval(rt.mem, frame.u64(0)), callerpc=frame.return_pc)
+
+
+@gate("runtime.goparkunlock", args=24, resume=lambda rt, mp, frame: None)
+def goparkunlock(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
+    """goparkunlock(lock *mutex, reason waitReason, traceEv byte, traceskip int): park until
+    readied (goemu has one M, so the lock needs no unlocking)."""
+    return rt.gopark(mp, frame, "runtime.goparkunlock", frame.u64(8) & 0xFF)

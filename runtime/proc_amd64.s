@@ -1,24 +1,103 @@
-// The main goroutine's entry and the exit system call.
+// The main goroutine's entry, the runtime's own goroutines it starts, and the exit system call.
 //
-// runtime·mainPC and runtime·exit are Go 1.19's (asm_amd64.s, sys_linux_amd64.s). runtime·main is
-// goemu's: Go's runtime.main is Go code that also runs package init tasks, starts the GC workers and
-// sysmon; here it only calls main·main and exits with status 0 when it returns, which is what a
-// program without init functions observes (a documented deviation).
+// runtime·mainPC and runtime·exit are Go 1.19's (asm_amd64.s, sys_linux_amd64.s). runtime·main
+// and the three system goroutines are goemu's assembly renderings of Go 1.19's runtime.main,
+// forcegchelper, bgsweep and bgscavenge, reduced to what a program can observe: the same
+// goroutines are created in the same order (so the program's goroutines get the same goids as
+// in Go, 5 onwards), they run and park with Go's wait reasons, and main·main starts after the
+// same scheduling steps. Package init tasks, sysmon and the garbage collector are not modelled.
 
 #include "textflag.h"
 
 #define SYS_exit_group		231
+#define waitReasonForceGCIdle	17
+#define waitReasonGCSweepWait	12
+#define waitReasonGCScavengeWait	13
 
 // mainPC is a function value for runtime.main, to be passed to newproc.
 DATA	runtime·mainPC+0(SB)/8,$runtime·main(SB)
 GLOBL	runtime·mainPC(SB),RODATA,$8
 
+DATA	forcegchelperPC<>+0(SB)/8,$runtime·forcegchelper(SB)
+GLOBL	forcegchelperPC<>(SB),RODATA,$8
+DATA	bgsweepPC<>+0(SB)/8,$runtime·bgsweep(SB)
+GLOBL	bgsweepPC<>(SB),RODATA,$8
+DATA	bgscavengePC<>+0(SB)/8,$runtime·bgscavenge(SB)
+GLOBL	bgscavengePC<>(SB),RODATA,$8
+
+// gcenable's channel: `c := make(chan int, 2)`, passed to bgsweep and bgscavenge.
+GLOBL	runtime·gcenablec(SB),NOPTR,$8
+
 // func main()
-TEXT runtime·main(SB),$8-0
+TEXT runtime·main(SB),$24-0
+	// runtime's init: go forcegchelper()
+	LEAQ	forcegchelperPC<>(SB), AX
+	MOVQ	AX, 0(SP)
+	CALL	runtime·newproc(SB)
+	// gcenable: c := make(chan int, 2); go bgsweep(c); go bgscavenge(c); <-c; <-c
+	MOVQ	$8, 0(SP)
+	MOVQ	$2, 8(SP)
+	CALL	runtime·makechan(SB)
+	MOVQ	16(SP), AX
+	MOVQ	AX, runtime·gcenablec(SB)
+	LEAQ	bgsweepPC<>(SB), AX
+	MOVQ	AX, 0(SP)
+	CALL	runtime·newproc(SB)
+	LEAQ	bgscavengePC<>(SB), AX
+	MOVQ	AX, 0(SP)
+	CALL	runtime·newproc(SB)
+	MOVQ	runtime·gcenablec(SB), AX
+	MOVQ	AX, 0(SP)
+	MOVQ	$0, 8(SP)
+	CALL	runtime·chanrecv1(SB)
+	MOVQ	runtime·gcenablec(SB), AX
+	MOVQ	AX, 0(SP)
+	MOVQ	$0, 8(SP)
+	CALL	runtime·chanrecv1(SB)
 	CALL	main·main(SB)
 	MOVL	$0, 0(SP)
 	CALL	runtime·exit(SB)
 	RET
+
+// func forcegchelper(): parks until a forced GC is wanted (never, without a GC).
+TEXT runtime·forcegchelper(SB),$32-0
+loop:
+	MOVQ	$0, 0(SP)
+	MOVB	$waitReasonForceGCIdle, 8(SP)
+	MOVQ	$1, 16(SP)
+	CALL	runtime·goparkunlock(SB)
+	JMP	loop
+
+// func bgsweep(c chan int): tells gcenable it runs, then parks (no sweeping to do).
+TEXT runtime·bgsweep(SB),$32-0
+	MOVQ	runtime·gcenablec(SB), AX
+	MOVQ	AX, 0(SP)
+	LEAQ	one<>(SB), AX
+	MOVQ	AX, 8(SP)
+	CALL	runtime·chansend1(SB)
+loop:
+	MOVQ	$0, 0(SP)
+	MOVB	$waitReasonGCSweepWait, 8(SP)
+	MOVQ	$1, 16(SP)
+	CALL	runtime·goparkunlock(SB)
+	JMP	loop
+
+// func bgscavenge(c chan int): likewise for the scavenger.
+TEXT runtime·bgscavenge(SB),$32-0
+	MOVQ	runtime·gcenablec(SB), AX
+	MOVQ	AX, 0(SP)
+	LEAQ	one<>(SB), AX
+	MOVQ	AX, 8(SP)
+	CALL	runtime·chansend1(SB)
+loop:
+	MOVQ	$0, 0(SP)
+	MOVB	$waitReasonGCScavengeWait, 8(SP)
+	MOVQ	$1, 16(SP)
+	CALL	runtime·goparkunlock(SB)
+	JMP	loop
+
+DATA	one<>+0(SB)/8, $1
+GLOBL	one<>(SB),RODATA|NOPTR,$8
 
 TEXT runtime·exit(SB),NOSPLIT,$0-4
 	MOVL	code+0(FP), DI
