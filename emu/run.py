@@ -53,6 +53,8 @@ from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 ARENA_SIZE = 1 << 30  # mapped NORESERVE: only pages touched cost host memory
 GATE_SLOT = 16  # bytes per gate function on the gate page
 SLICE = 100_000  # instructions per emu_start in deterministic mode
+NEVER = 1 << 63  # emu_start's `until`: a non-canonical address no instruction is ever at (0 would
+# stop a jump to address 0 silently instead of faulting)
 SYS_WRITE, SYS_EXIT_GROUP = 1, 231
 ENOSYS, EBADF = 38, 9
 _PROT_ACCESS = (UC_MEM_READ_PROT, UC_MEM_WRITE_PROT, UC_MEM_FETCH_PROT)
@@ -198,6 +200,9 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         except Throw as t:
             _die(proc, uc, [f"fatal error: {t}"])
             return
+        except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
+            _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
+            return
         if buf is not None:
             g0 = G(space, mp.g0)
             g0sp = g0.sched.sp - 16
@@ -226,7 +231,7 @@ def _die(proc: Process, uc, lines: list[str]) -> None:  # type: ignore[no-untype
 def _others(proc: Process) -> list[str]:
     """Every live goroutine's traceback, each after a blank line (tracebackothers)."""
     out: list[str] = []
-    for g in proc.runtime.allgs:
+    for g in map(lambda a: G(proc.machine.space, a), proc.runtime.allgs):
         if g.atomicstatus != const._Gdead and not proc.runtime.is_system_goroutine(g):
             out += ["", *traceback.goroutine(proc.machine.image, proc.machine.space, g)]
     return out
@@ -258,7 +263,7 @@ def run_process(proc: Process, limits: Limits) -> int:
                     f"goemu: stopped after --max-insns {limits.max_insns} instructions (pc={pc:#x})\n".encode()
                 )
                 return 2
-        stop = cpu.run(pc, 0, count=budget)
+        stop = cpu.run(pc, NEVER, count=budget)
         proc.executed += budget  # deterministic accounting: slices are counted whole
         if stop.error is not None:
             return _fault(proc, cpu, stop.pc)
@@ -269,8 +274,6 @@ def run_process(proc: Process, limits: Limits) -> int:
 
 def _fault(proc: Process, cpu: CPU, pc: int) -> int:
     """A fault in Go's words (sigpanic): below 0x1000 a nil dereference panic, else a fatal fault."""
-    from runtime.layout import G
-
     access, addr = proc.fault or (UC_MEM_FETCH_UNMAPPED, pc)
     code = 0x2 if access in _PROT_ACCESS else 0x1  # SEGV_ACCERR / SEGV_MAPERR
     signal = f"[signal SIGSEGV: segmentation violation code={code:#x} addr={addr:#x} pc={pc:#x}]"
@@ -278,20 +281,12 @@ def _fault(proc: Process, cpu: CPU, pc: int) -> int:
         lines = ["panic: runtime error: invalid memory address or nil pointer dereference", signal]
     else:
         lines = [f"unexpected fault address {addr:#x}", "fatal error: fault", signal]
+    space, image = proc.machine.space, proc.machine.image
     gaddr = cpu.reg("r14")
-    goid = G(proc.machine.space, gaddr).goid if proc.machine.space.region_at(gaddr) else 0
-    lines += ["", f"goroutine {goid} [running]:", *traceback_frame(proc.machine.image, pc)]
+    if space.region_at(gaddr):
+        lines += ["", *traceback.goroutine(image, space, G(space, gaddr), pc, return_pc=False)]
     proc.stderr.write(("\n".join(lines) + "\n").encode())
     return 2
-
-
-def traceback_frame(image, pc: int) -> list[str]:  # type: ignore[no-untyped-def]
-    """`main.f()` and `\tfile.s:LINE +0xOFF` for the function holding pc, as Go prints a frame."""
-    sym = image.symbol_at(pc)
-    if sym is None:
-        return [f"?()\n\t?:0 pc={pc:#x}"]
-    file, line = image.line_at(pc) or ("?", 0)
-    return [f"{sym.name}()", f"\t{file}:{line} +{pc - sym.addr:#x}"]
 
 
 def run(files: list[str], options: Options | None, limits: Limits, stdout: BinaryIO, stderr: BinaryIO) -> int:

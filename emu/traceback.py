@@ -46,10 +46,11 @@ def created_by(image: Image, gopc: int) -> list[str]:
     return [f"created by {sym.name}", f"\t{file}:{line} +{gopc - sym.addr:#x}"]
 
 
-def goroutine(image: Image, mem: Memory, g: G, pc: int | None = None) -> list[str]:
-    """The traceback of g: at pc (a running G's caller's return address), or from g.sched."""
+def goroutine(image: Image, mem: Memory, g: G, pc: int | None = None, return_pc: bool = True) -> list[str]:
+    """The traceback of g: at pc (where it faulted, or its caller's return address at a runtime
+    call), or from g.sched for a parked G. A pc outside every function prints no frame."""
     if pc is None:
         view, off = mem.locate(g.sched.sp, 8)  # a parked G keeps its caller's return address
         pc = int.from_bytes(view[off : off + 8], "little")
-    lines = [f"goroutine {g.goid} [{status(g)}]:", *frame_lines(image, pc, return_pc=True)]
-    return lines + created_by(image, g.gopc)
+    frame = frame_lines(image, pc, return_pc) if image.symbol_at(pc - 1 if return_pc else pc) else []
+    return [f"goroutine {g.goid} [{status(g)}]:", *frame, *created_by(image, g.gopc)]

@@ -97,7 +97,7 @@ def _send_to_receiver(rt: Runtime, mp: M, c: Hchan, sg: Sudog, ep: int) -> None:
     rt.goready(mp, gp)
 
 
-@gate("runtime.chansend1", args=16, resume=lambda rt, mp, frame: _chansend_resume(rt, mp))
+@gate("runtime.chansend1", args=16, resume=lambda rt, mp, frame: _chansend_resume(rt, mp))  # noqa: E731
 def chansend1(rt: Runtime, mp: M, frame: Frame):  # type: ignore[no-untyped-def]
     """chansend1(c *hchan, elem *T): c <- *elem, blocking."""
     c_addr, ep = frame.u64(0), frame.u64(8)
@@ -194,7 +194,11 @@ def _chanrecv_resume(rt: Runtime, mp: M) -> bool:
     return bool(success)
 
 
-@gate("runtime.chanrecv1", args=16, resume=lambda rt, mp, frame: _chanrecv_resume(rt, mp) and None)
+def _chanrecv1_resume(rt: Runtime, mp: M, frame: Frame) -> None:
+    _chanrecv_resume(rt, mp)
+
+
+@gate("runtime.chanrecv1", args=16, resume=_chanrecv1_resume)
 def chanrecv1(rt: Runtime, mp: M, frame: Frame):  # type: ignore[no-untyped-def]
     """chanrecv1(c *hchan, elem *T): *elem = <-c (elem may be nil)."""
     return _chanrecv(rt, mp, frame, "runtime.chanrecv1")[0]

@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 
 from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
-from .malloc import Arena
+from .malloc import Arena, OutOfMemory
 from .memory import Memory
 
 PTR_SIZE = 8
@@ -63,11 +63,15 @@ class Runtime:
     sched: Schedt = field(init=False)
     allm: list[M] = field(default_factory=list)
     allp: list[P] = field(default_factory=list)
-    allgs: list[G] = field(default_factory=list)
+    allgs: list[int] = field(default_factory=list)  # every G ever made, by address (Go's []*g)
     sudog_free: list[int] = field(default_factory=list)  # released sudogs (Go keeps per-P caches)
 
     def __post_init__(self) -> None:
+        half = self.arena.size // 2
+        self.stacks = Arena(self.arena.base + half, half)
+        self.arena = Arena(self.arena.base, half)
         self.sched = Schedt(self.mem, self.arena.alloc(Schedt.STRUCT.size, 64))
+        self.zerobase = self.arena.alloc(8, 8)  # runtime.zerobase: the address of every 0-byte object
 
     def new(self, cls):  # type: ignore[no-untyped-def]
         """A zeroed struct in the arena (Go's new(T))."""
@@ -114,9 +118,14 @@ class Runtime:
 
     # ---- goroutines ------------------------------------------------------------------------
 
+    def stackalloc(self, size: int) -> int:
+        """A stack of `size` bytes (a power of two), aligned to its size, from the stack half of
+        the arena so that Gs and stacks do not interleave (Go's stacks come from their own spans)."""
+        return self.stacks.alloc(size, size)
+
     def malg(self, stacksize: int) -> G:
         newg = self.new(G)
-        lo = self.arena.alloc(stacksize, stacksize)  # stackalloc: stacks are size-aligned
+        lo = self.stackalloc(stacksize)
         newg.stack.lo, newg.stack.hi = lo, lo + stacksize
         newg.stackguard0 = lo + const._StackGuard
         newg.stackguard1 = (1 << 64) - 1
@@ -134,7 +143,7 @@ class Runtime:
         if newg is None:
             newg = self.malg(const._StackMin)
             newg.atomicstatus = const._Gdead
-            self.allgs.append(newg)  # allgadd: publishes the G before it can run
+            self.allgs.append(newg.addr)  # allgadd: publishes the G before it can run
         total = 4 * PTR_SIZE  # totalSize: extra space in case of reads slightly beyond frame
         sp = newg.stack.hi - total
         newg.sched.clear()
@@ -200,7 +209,7 @@ class Runtime:
         gp = self._gfpop(free.gList)
         free.n -= 1
         if gp.stack.lo == 0:
-            lo = self.arena.alloc(const._StackMin, const._StackMin)
+            lo = self.stackalloc(const._StackMin)
             gp.stack.lo, gp.stack.hi = lo, lo + const._StackMin
             gp.stackguard0 = lo + const._StackGuard
         return gp
@@ -422,3 +431,25 @@ def goparkunlock(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
     """goparkunlock(lock *mutex, reason waitReason, traceEv byte, traceskip int): park until
     readied (goemu has one M, so the lock needs no unlocking)."""
     return rt.gopark(mp, frame, "runtime.goparkunlock", frame.u64(8) & 0xFF)
+
+
+@gate("runtime.NumGoroutine", args=8)
+def NumGoroutine(rt: Runtime, mp: M, frame: Frame) -> None:
+    """gcount(): all Gs but the free ones and the runtime's own (sched.ngsys)."""
+    free = rt.sched.gFree.n + sum(pp.gFree.n for pp in rt.allp)
+    frame.set_u64(0, len(rt.allgs) - free - rt.sched.ngsys)
+
+
+@gate("runtime.mallocgc", args=32)
+def mallocgc(rt: Runtime, mp: M, frame: Frame) -> None:
+    """mallocgc(size uintptr, typ *_type, needzero bool) unsafe.Pointer: memory from the arena,
+    always zeroed (fresh pages); never freed, as goemu has no garbage collector."""
+    size = frame.u64(0)
+    if size == 0:
+        frame.set_u64(24, rt.zerobase)
+        return
+    align = 8 if size >= 8 else 1 << (size - 1).bit_length()
+    try:
+        frame.set_u64(24, rt.arena.alloc(size, align))
+    except OutOfMemory:
+        raise Throw("out of memory") from None

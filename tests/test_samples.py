@@ -8,6 +8,7 @@ from pathlib import Path
 import pytest
 
 from emu.run import Limits, boot, build, run, run_process
+from runtime.layout import G
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted(p.stem for p in (ROOT / "samples").glob("*.s") if p.with_suffix(".out").exists())
@@ -65,10 +66,10 @@ def test_max_insns_stops_a_spinning_program(tmp_path):
 
 def test_unimplemented_runtime_gate_is_named(tmp_path):
     src = tmp_path / "gs.s"
-    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·NumGoroutine(SB)\n\tRET\n")
+    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·GOMAXPROCS(SB)\n\tRET\n")
     out, err = io.BytesIO(), io.BytesIO()
     assert run([str(src)], None, Limits(), out, err) == 2
-    assert err.getvalue() == b"goemu: runtime.NumGoroutine is not implemented yet (runtime gate)\n"
+    assert err.getvalue() == b"goemu: runtime.GOMAXPROCS is not implemented yet (runtime gate)\n"
 
 
 def test_dead_goroutines_are_reused(tmp_path):
@@ -103,8 +104,27 @@ def test_runs_are_deterministic(monkeypatch):
         status = run_process(proc, Limits(max_insns=10_000_000))
         rt = proc.runtime
         ticks = [p.schedtick for p in rt.allp]
-        return status, out.getvalue(), err.getvalue(), proc.executed, ticks, [g.goid for g in rt.allgs]
+        return status, out.getvalue(), err.getvalue(), proc.executed, ticks, [G(rt.mem, g).goid for g in rt.allgs]
 
     first = once()
     assert first == once()
     assert first[5] == [1, 2, 3, 4, 5]  # main, the runtime's three, the producer
+
+
+def test_goroutine_started_at_nil_faults_instead_of_stopping(tmp_path):
+    """A jump to address 0 is a fault (a nil func call), not the end of an emulation slice."""
+    src = tmp_path / "z.s"
+    src.write_text(
+        "GLOBL fv<>(SB), 8, $8\nTEXT main·main(SB), $8-0\n\tLEAQ fv<>(SB), AX\n\tMOVQ AX, 0(SP)\n"
+        "\tCALL runtime·newproc(SB)\n\tCALL runtime·Gosched(SB)\n\tRET\n"
+    )
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(max_insns=1_000_000), out, err) == 2
+    assert err.getvalue().decode() == (
+        "panic: runtime error: invalid memory address or nil pointer dereference\n"
+        "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]\n"
+        "\n"
+        "goroutine 5 [running]:\n"
+        "created by main.main\n"
+        f"\t{src}:5 +0x2d\n"
+    )
