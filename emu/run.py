@@ -5,8 +5,9 @@ functions the image calls but no assembly defines live on the gate page, where a
 to that page hands them to Python; the runtime's rt0_go builds m0, g0, P0 and the main goroutine in
 guest memory, and schedule() returns the gobuf the CPU enters through the assembled gogo.
 
-This first step runs one M and the main goroutine: system calls write/exit_group, faults in Go's
-words. Gates have no Python behind them yet: reaching one stops the program with a clear message.
+One M with one P for now: runtime functions written in Python (runtime/gates.py), system calls
+write and exit_group, panics, deadlock and faults in Go's words. A runtime function the program
+calls that goemu does not implement yet stops it with a message naming it.
 """
 
 from __future__ import annotations
@@ -43,6 +44,7 @@ from runtime.gates import (
 )
 from runtime.layout import G, const
 from runtime.malloc import Arena
+from runtime.memory import MemoryFault
 from runtime.proc import G0_STACK_SIZE, Deadlock, GoPanic, Runtime, Symbols, Throw
 from runtime.stubs import assemble_stubs
 
@@ -50,7 +52,7 @@ from . import traceback
 from .machine import CPU, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 
-ARENA_SIZE = 1 << 30  # mapped NORESERVE: only pages touched cost host memory
+ARENA_SIZE = 16 << 30  # mapped NORESERVE: only the pages touched cost host memory
 GATE_SLOT = 16  # bytes per gate function on the gate page
 SLICE = 100_000  # instructions per emu_start in deterministic mode
 NEVER = 1 << 63  # emu_start's `until`: a non-canonical address no instruction is ever at (0 would
@@ -58,11 +60,6 @@ NEVER = 1 << 63  # emu_start's `until`: a non-canonical address no instruction i
 SYS_WRITE, SYS_EXIT_GROUP = 1, 231
 ENOSYS, EBADF = 38, 9
 _PROT_ACCESS = (UC_MEM_READ_PROT, UC_MEM_WRITE_PROT, UC_MEM_FETCH_PROT)
-
-
-class ProgramExit(Exception):
-    def __init__(self, status: int):
-        self.status = status
 
 
 @dataclass
@@ -82,7 +79,7 @@ class Process:
     status: int | None = None
     fault: tuple[int, int] | None = None  # (access, address) of the last invalid memory access
     executed: int = 0
-    hooks: list[Callable] = field(default_factory=list)
+    hooks: list[Callable] = field(default_factory=list)  # keeps Unicorn's callbacks alive
 
 
 def gate_symbols(objects: list[Object]) -> dict[str, int]:
@@ -146,8 +143,6 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, gomax
 
 def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
     """Start the CPU in runtime·gogo(buf) on g0's stack, as mstart's schedule() would."""
-    from runtime.layout import G
-
     g0 = G(proc.machine.space, g0_addr)
     sp = g0.sched.sp - 16
     proc.machine.space.write(sp, struct.pack("<QQ", 0, buf_addr))  # return PC (never used), buf
@@ -192,7 +187,8 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         try:
             buf = target(proc.runtime, mp, frame)
         except GoPanic as p:
-            _die(proc, uc, [f"panic: {p}", "", *traceback.goroutine(proc.machine.image, space, proc.runtime.curg(mp), frame.return_pc)])
+            gp = proc.runtime.curg(mp)
+            _die(proc, uc, [f"panic: {p}", "", *traceback.goroutine(proc.machine.image, space, gp, frame.return_pc)])
             return
         except Deadlock as t:
             _die(proc, uc, [f"fatal error: {t}", *_others(proc)])
@@ -231,7 +227,7 @@ def _die(proc: Process, uc, lines: list[str]) -> None:  # type: ignore[no-untype
 def _others(proc: Process) -> list[str]:
     """Every live goroutine's traceback, each after a blank line (tracebackothers)."""
     out: list[str] = []
-    for g in map(lambda a: G(proc.machine.space, a), proc.runtime.allgs):
+    for g in (G(proc.machine.space, a) for a in proc.runtime.allgs):
         if g.atomicstatus != const._Gdead and not proc.runtime.is_system_goroutine(g):
             out += ["", *traceback.goroutine(proc.machine.image, proc.machine.space, g)]
     return out
@@ -244,7 +240,7 @@ def _sys_write(proc: Process, fd: int, p: int, n: int) -> int:
         return -EBADF
     try:
         data = proc.machine.space.read(p, n)
-    except Exception:
+    except MemoryFault:
         return -14  # EFAULT
     out.write(data)
     return n

@@ -2,9 +2,11 @@
 
 Functions keep their Go names; a one-line comment marks where goemu's version differs. All state
 is in guest memory at Go's offsets (G, M, P, Schedt views); the Python objects here hold only
-addresses and the allocator. This first step covers rt0_go/schedinit/newproc/execute/schedule
-for the main goroutine and the local run queue (runnext, the 256-slot ring, runqputslow to the
-global queue); parking, channels, stealing and preemption come with later steps.
+addresses and the allocator. Covered so far, for one M and one P: rt0_go, schedinit, newproc
+(goid batches, gfget/gfput free lists), the local run queue (runnext, the 256-slot ring,
+runqputslow to the global queue), globrunqget's batch, findRunnable's schedtick%61 fairness,
+execute, gopark/goready, Gosched and goexit. Stealing, several Ms, timers and preemption come
+with later steps.
 """
 
 from __future__ import annotations
