@@ -3,6 +3,7 @@
 from . import chan as _chan  # noqa: F401  (imported for their @gate registrations)
 from . import print as _print  # noqa: F401
 from . import proc as _proc  # noqa: F401
+from . import sema as _sema  # noqa: F401
 from .gates import GATES
 
 __all__ = ["GATES"]

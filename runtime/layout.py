@@ -111,6 +111,7 @@ schedt 6080: goidgen 0 uint64 | lastpoll 8 uint64 | pollUntil 16 uint64 | lock 2
     | timeToRun 312 timeHistogram
 schedt.disable 32: user 0 bool | runnable 8 gQueue | n 24 int32
 schedt.gFree 32: lock 0 mutex | stack 8 gList | noStack 16 gList | n 24 int32
+semaRoot 24: lock 0 mutex | treap 8 *sudog | nwait 16 uint32
 slice 24: array 0 unsafe.Pointer | len 8 int | cap 16 int
 stringStruct 16: str 0 unsafe.Pointer | len 8 int
 """
@@ -570,6 +571,7 @@ Hchan = view_class("hchan")
 Waitq = view_class("waitq")
 GQueue = view_class("gQueue")
 GList = view_class("gList")
+SemaRoot = view_class("semaRoot")
 Funcval = view_class("funcval")
 Timer = view_class("timer")
 Mutex = view_class("mutex")

@@ -67,6 +67,7 @@ class Runtime:
     allp: list[P] = field(default_factory=list)
     allgs: list[int] = field(default_factory=list)  # every G ever made, by address (Go's []*g)
     sudog_free: list[int] = field(default_factory=list)  # released sudogs (Go keeps per-P caches)
+    semtable: int = 0  # address of the semaphore roots, allocated on first use
 
     def __post_init__(self) -> None:
         half = self.arena.size // 2

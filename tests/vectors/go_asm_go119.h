@@ -271,6 +271,10 @@
 #define schedt_totaltime 296
 #define schedt_sysmonlock 304
 #define schedt_timeToRun 312
+#define semaRoot__size 24
+#define semaRoot_lock 0
+#define semaRoot_treap 8
+#define semaRoot_nwait 16
 #define slice__size 24
 #define slice_array 0
 #define slice_len 8
