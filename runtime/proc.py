@@ -306,6 +306,10 @@ class Runtime:
         gp, inherit = self.find_runnable(mp, pp)
         if gp is None:
             raise Deadlock()  # one M: nothing else can make a G runnable (checkdead)
+        if gp.lockedm:
+            # startlockedm hands the P to the G's own M, whose schedule() runs it through
+            # stoplockedm and execute(lockedg, inheritTime=false). goemu has one M: same effect.
+            inherit = False
         return self.execute(mp, gp, inherit)
 
     def find_runnable(self, mp: M, pp: P) -> tuple[G | None, bool]:
@@ -456,3 +460,21 @@ def mallocgc(rt: Runtime, mp: M, frame: Frame) -> None:
         frame.set_u64(24, rt.arena.alloc(size, align))
     except OutOfMemory:
         raise Throw("out of memory") from None
+
+
+@gate("runtime.lockOSThread")
+def lockOSThread(rt: Runtime, mp: M, frame: Frame) -> None:
+    """The runtime's internal lock of the calling G to its M (m.lockedInt counts the nesting)."""
+    mp.lockedInt += 1
+    gp = rt.curg(mp)
+    mp.lockedg, gp.lockedm = gp.addr, mp.addr
+
+
+@gate("runtime.unlockOSThread")
+def unlockOSThread(rt: Runtime, mp: M, frame: Frame) -> None:
+    if mp.lockedInt == 0:
+        raise Throw("unlockOSThread: unmatched")
+    mp.lockedInt -= 1
+    if mp.lockedInt == 0 and mp.lockedExt == 0:
+        rt.curg(mp).lockedm = 0
+        mp.lockedg = 0

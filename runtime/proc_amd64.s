@@ -30,6 +30,9 @@ GLOBL	runtime·gcenablec(SB),NOPTR,$8
 
 // func main()
 TEXT runtime·main(SB),$24-0
+	// Go locks the main goroutine to m0 while the runtime initializes: a locked G is always
+	// executed with a fresh time slice, which shows in the P's schedtick later on.
+	CALL	runtime·lockOSThread(SB)
 	// runtime's init: go forcegchelper()
 	LEAQ	forcegchelperPC<>(SB), AX
 	MOVQ	AX, 0(SP)
@@ -54,6 +57,7 @@ TEXT runtime·main(SB),$24-0
 	MOVQ	AX, 0(SP)
 	MOVQ	$0, 8(SP)
 	CALL	runtime·chanrecv1(SB)
+	CALL	runtime·unlockOSThread(SB)
 	CALL	main·main(SB)
 	MOVL	$0, 0(SP)
 	CALL	runtime·exit(SB)
