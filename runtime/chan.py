@@ -115,13 +115,18 @@ def chansend1(rt: Runtime, mp: M, frame: Frame):  # type: ignore[no-untyped-def]
         c.sendx = (c.sendx + 1) % c.dataqsiz
         c.qcount += 1
         return None
+    return _block(rt, mp, frame, c, c.sendq, ep, "runtime.chansend1", const.waitReasonChanSend)
+
+
+def _block(rt: Runtime, mp: M, frame: Frame, c: Hchan, q: Waitq, ep: int, name: str, reason: int):  # type: ignore[no-untyped-def]
+    """Queue the calling G on c's send or receive queue with a sudog for ep, and park it."""
     gp = rt.curg(mp)
     mysg = acquire_sudog(rt)
     mysg.elem, mysg.g, mysg.c = ep, gp.addr, c.addr
     gp.waiting, gp.param = mysg.addr, 0
-    _enqueue(rt, c.sendq, mysg)
+    _enqueue(rt, q, mysg)
     gp.parkingOnChan = 1
-    return rt.gopark(mp, frame, "runtime.chansend1", const.waitReasonChanSend)
+    return rt.gopark(mp, frame, name, reason)
 
 
 def _chansend_resume(rt: Runtime, mp: M) -> None:
@@ -174,13 +179,7 @@ def _chanrecv(rt: Runtime, mp: M, frame: Frame, name: str):  # type: ignore[no-u
         c.recvx = (c.recvx + 1) % c.dataqsiz
         c.qcount -= 1
         return None, True
-    gp = rt.curg(mp)
-    mysg = acquire_sudog(rt)
-    mysg.elem, mysg.g, mysg.c = ep, gp.addr, c.addr
-    gp.waiting, gp.param = mysg.addr, 0
-    _enqueue(rt, c.recvq, mysg)
-    gp.parkingOnChan = 1
-    return rt.gopark(mp, frame, name, const.waitReasonChanReceive), False
+    return _block(rt, mp, frame, c, c.recvq, ep, name, const.waitReasonChanReceive), False
 
 
 def _chanrecv_resume(rt: Runtime, mp: M) -> bool:

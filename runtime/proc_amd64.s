@@ -72,33 +72,24 @@ loop:
 	CALL	runtime·goparkunlock(SB)
 	JMP	loop
 
-// func bgsweep(c chan int): tells gcenable it runs, then parks (no sweeping to do).
-TEXT runtime·bgsweep(SB),$32-0
-	MOVQ	runtime·gcenablec(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	one<>(SB), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·chansend1(SB)
-loop:
-	MOVQ	$0, 0(SP)
-	MOVB	$waitReasonGCSweepWait, 8(SP)
-	MOVQ	$1, 16(SP)
-	CALL	runtime·goparkunlock(SB)
+// bgsweep and bgscavenge (c chan int): tell gcenable they run, then park (nothing to sweep or
+// scavenge without a garbage collector).
+#define GCWORKER(name, reason) \
+TEXT name(SB),$32-0; \
+	MOVQ	runtime·gcenablec(SB), AX; \
+	MOVQ	AX, 0(SP); \
+	LEAQ	one<>(SB), AX; \
+	MOVQ	AX, 8(SP); \
+	CALL	runtime·chansend1(SB); \
+loop: \
+	MOVQ	$0, 0(SP); \
+	MOVB	$reason, 8(SP); \
+	MOVQ	$1, 16(SP); \
+	CALL	runtime·goparkunlock(SB); \
 	JMP	loop
 
-// func bgscavenge(c chan int): likewise for the scavenger.
-TEXT runtime·bgscavenge(SB),$32-0
-	MOVQ	runtime·gcenablec(SB), AX
-	MOVQ	AX, 0(SP)
-	LEAQ	one<>(SB), AX
-	MOVQ	AX, 8(SP)
-	CALL	runtime·chansend1(SB)
-loop:
-	MOVQ	$0, 0(SP)
-	MOVB	$waitReasonGCScavengeWait, 8(SP)
-	MOVQ	$1, 16(SP)
-	CALL	runtime·goparkunlock(SB)
-	JMP	loop
+GCWORKER(runtime·bgsweep, waitReasonGCSweepWait)
+GCWORKER(runtime·bgscavenge, waitReasonGCScavengeWait)
 
 DATA	one<>+0(SB)/8, $1
 GLOBL	one<>(SB),RODATA|NOPTR,$8
