@@ -55,9 +55,12 @@ class Image:
     relocs: dict[int, tuple[str, str]] = field(default_factory=dict)  # field addr -> (symbol, kind)
     unresolved: list[str] = field(default_factory=list)  # symbols left at 0 (allow_undefined)
 
+    def __post_init__(self) -> None:
+        self._func_starts = [f.addr for f in self.funcs]  # for bisect: funcs are sorted by address
+
     def symbol_at(self, addr: int) -> Symbol | None:
         """The function or data symbol containing addr."""
-        i = bisect.bisect_right([f.addr for f in self.funcs], addr) - 1
+        i = bisect.bisect_right(self._func_starts, addr) - 1
         if i >= 0 and self.funcs[i].addr <= addr < self.funcs[i].addr + self.funcs[i].size:
             return self.funcs[i]
         for s in self.symbols.values():
