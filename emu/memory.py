@@ -13,7 +13,7 @@ import ctypes
 import mmap
 from dataclasses import dataclass, field
 
-from runtime.memory import MemoryFault
+from runtime.memory import MemoryAccess, MemoryFault
 
 PAGE = 0x1000
 
@@ -43,7 +43,7 @@ class Region:
         return ctypes.addressof(ctypes.c_char.from_buffer(self.buf))
 
 
-class AddressSpace:
+class AddressSpace(MemoryAccess):
     """The regions of the guest, shared by all CPUs; implements runtime.memory.Memory."""
 
     def __init__(self) -> None:
@@ -77,14 +77,6 @@ class AddressSpace:
         if r is None or addr + size > r.end:
             raise MemoryFault(addr, size)
         return r.view, addr - r.base
-
-    def read(self, addr: int, size: int) -> bytes:
-        view, off = self.locate(addr, size)
-        return bytes(view[off : off + size])
-
-    def write(self, addr: int, data: bytes) -> None:
-        view, off = self.locate(addr, len(data))
-        view[off : off + len(data)] = data
 
     def close(self) -> None:
         """Unmap what nothing references any more; buffers still seen through runtime views (or a

@@ -35,6 +35,7 @@ from runtime.gates import (
     GATES,
     SLOT_BP,
     SLOT_G0SP,
+    SLOT_SP,
     SLOT_SWITCH,
     Frame,
     GateFn,
@@ -145,8 +146,10 @@ def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
     """Start the CPU in runtime·gogo(buf) on g0's stack, as mstart's schedule() would."""
     g0 = G(proc.machine.space, g0_addr)
     sp = g0.sched.sp - 16
-    proc.machine.space.write(sp, struct.pack("<QQ", 0, buf_addr))  # return PC (never used), buf
-    proc.machine.space.write(proc.machine.g_slot(cpu), struct.pack("<Q", g0_addr))
+    space = proc.machine.space
+    space.store(sp, 8, 0)  # return PC (never used)
+    space.store(sp + 8, 8, buf_addr)  # gogo's argument
+    space.store(proc.machine.g_slot(cpu), 8, g0_addr)
     cpu.set_reg("rsp", sp)
     cpu.set_reg("r14", g0_addr)
     cpu.set_reg("rip", proc.machine.image.symbols["runtime.gogo"].addr)
@@ -181,7 +184,7 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             proc.stderr.write(f"goemu: {what} is not implemented yet (runtime gate)\n".encode())
             uc.emu_stop()
             return
-        sp, bp = struct.unpack_from("<QQ", *space.locate(slot(SLOT_BP), 16))[::-1]
+        sp, bp = space.load(slot(SLOT_SP), 8), space.load(slot(SLOT_BP), 8)
         mp = proc.runtime.allm[cpu.index]  # M i runs on CPU i
         frame = Frame(space, sp, bp)
         try:
@@ -202,9 +205,9 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         if buf is not None:
             g0 = G(space, mp.g0)
             g0sp = g0.sched.sp - 16
-            space.write(g0sp + 8, struct.pack("<Q", buf.addr))
-            space.write(slot(SLOT_G0SP), struct.pack("<Q", g0sp))
-            space.write(slot(SLOT_SWITCH), struct.pack("<Q", 1))
+            space.store(g0sp + 8, 8, buf.addr)
+            space.store(slot(SLOT_G0SP), 8, g0sp)
+            space.store(slot(SLOT_SWITCH), 8, 1)
 
     def on_invalid(uc, access, address, _size, _value, _data):  # type: ignore[no-untyped-def]
         proc.fault = (access, address)

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from asm.link import Image
 from runtime.layout import G, const
-from runtime.memory import Memory
+from runtime.memory import Memory, load
 
 WAIT_REASONS = (
     "", "GC assist marking", "IO wait", "chan receive (nil chan)", "chan send (nil chan)", "dumping heap",
@@ -28,10 +28,11 @@ def status(g: G) -> str:
 
 
 def frame_lines(image: Image, pc: int, return_pc: bool) -> list[str]:
-    """`main.f()` and `\\tfile:LINE +0xOFF`; a return address is looked up at pc-1, as Go does."""
+    """`main.f()` and `\\tfile:LINE +0xOFF`; a return address is looked up at pc-1, as Go does.
+    A pc outside every function (a call through a nil func) prints no frame."""
     sym = image.symbol_at(pc - 1 if return_pc else pc)
     if sym is None:
-        return ["?()", f"\t?:0 pc={pc:#x}"]
+        return []
     file, line = image.line_at(pc - 1 if return_pc and pc > sym.addr else pc) or ("?", 0)
     return [f"{sym.name}()", f"\t{file}:{line} +{pc - sym.addr:#x}"]
 
@@ -48,9 +49,7 @@ def created_by(image: Image, gopc: int) -> list[str]:
 
 def goroutine(image: Image, mem: Memory, g: G, pc: int | None = None, return_pc: bool = True) -> list[str]:
     """The traceback of g: at pc (where it faulted, or its caller's return address at a runtime
-    call), or from g.sched for a parked G. A pc outside every function prints no frame."""
+    call), or from g.sched for a parked G."""
     if pc is None:
-        view, off = mem.locate(g.sched.sp, 8)  # a parked G keeps its caller's return address
-        pc = int.from_bytes(view[off : off + 8], "little")
-    frame = frame_lines(image, pc, return_pc) if image.symbol_at(pc - 1 if return_pc else pc) else []
-    return [f"goroutine {g.goid} [{status(g)}]:", *frame, *created_by(image, g.gopc)]
+        pc = load(mem, g.sched.sp, 8)  # a parked G keeps its caller's return address
+    return [f"goroutine {g.goid} [{status(g)}]:", *frame_lines(image, pc, return_pc), *created_by(image, g.gopc)]

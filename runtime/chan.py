@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from .gates import Frame, gate
 from .layout import G, Hchan, M, Sudog, Waitq, const
+from .memory import read, write
 from .proc import GoPanic, Runtime, Throw
 
 MAX_ALLOC = 1 << 48
@@ -18,16 +19,12 @@ HCHAN_SIZE = const.hchanSize
 
 def _copy(rt: Runtime, dst: int, src: int, n: int) -> None:
     """typedmemmove of one element."""
-    if n:
-        sv, so = rt.mem.locate(src, n)
-        dv, do = rt.mem.locate(dst, n)
-        dv[do : do + n] = sv[so : so + n]
+    write(rt.mem, dst, read(rt.mem, src, n))
 
 
 def _clear(rt: Runtime, dst: int, n: int) -> None:
-    if n:
-        dv, do = rt.mem.locate(dst, n)
-        dv[do : do + n] = bytes(n)
+    """typedmemclr of one element."""
+    write(rt.mem, dst, bytes(n))
 
 
 def _chanbuf(c: Hchan, i: int) -> int:

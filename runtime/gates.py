@@ -17,9 +17,10 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from .memory import Memory, load, store
+
 if TYPE_CHECKING:
     from .layout import Gobuf, M
-    from .memory import Memory
     from .proc import Runtime
 
 SLOT_SP = -8  # (TLS) offset: the caller's SP at the gate (its return address is at 0(SP))
@@ -43,25 +44,20 @@ class Frame:
     bp: int
 
     def u64(self, off: int) -> int:
-        view, o = self.mem.locate(self.sp + 8 + off, 8)
-        return int.from_bytes(view[o : o + 8], "little")
+        return load(self.mem, self.sp + 8 + off, 8)
 
     def i64(self, off: int) -> int:
-        v = self.u64(off)
-        return v - (1 << 64) if v >> 63 else v
+        return load(self.mem, self.sp + 8 + off, 8, signed=True)
 
     def set_u8(self, off: int, value: int) -> None:
-        view, o = self.mem.locate(self.sp + 8 + off, 1)
-        view[o] = value & 0xFF
+        store(self.mem, self.sp + 8 + off, 1, value)
 
     def set_u64(self, off: int, value: int) -> None:
-        view, o = self.mem.locate(self.sp + 8 + off, 8)
-        view[o : o + 8] = (value & ((1 << 64) - 1)).to_bytes(8, "little")
+        store(self.mem, self.sp + 8 + off, 8, value)
 
     @property
     def return_pc(self) -> int:
-        view, o = self.mem.locate(self.sp, 8)
-        return int.from_bytes(view[o : o + 8], "little")
+        return load(self.mem, self.sp, 8)
 
 
 GateFn = Callable[["Runtime", "M", Frame], "Gobuf | None"]

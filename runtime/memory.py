@@ -33,7 +33,53 @@ class Memory(Protocol):
     def locate(self, addr: int, size: int) -> tuple[memoryview, int]: ...
 
 
-class BytesMemory:
+def read(mem: Memory, addr: int, size: int) -> bytes:
+    """A copy of guest bytes [addr, addr + size) (nothing to locate for size 0)."""
+    if size == 0:
+        return b""
+    buf, off = mem.locate(addr, size)
+    return bytes(buf[off : off + size])
+
+
+def write(mem: Memory, addr: int, data: bytes) -> None:
+    """Store `data` at guest address `addr`."""
+    if data:
+        buf, off = mem.locate(addr, len(data))
+        buf[off : off + len(data)] = data
+
+
+def load(mem: Memory, addr: int, size: int, signed: bool = False) -> int:
+    """A little-endian integer of `size` bytes at addr."""
+    buf, off = mem.locate(addr, size)
+    return int.from_bytes(buf[off : off + size], "little", signed=signed)
+
+
+def store(mem: Memory, addr: int, size: int, value: int) -> None:
+    """Store value as a little-endian integer of `size` bytes, wrapping as Go's integers do."""
+    buf, off = mem.locate(addr, size)
+    buf[off : off + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+
+
+class MemoryAccess:
+    """read/write/load/store as methods, for any class that provides locate."""
+
+    def locate(self, addr: int, size: int) -> tuple[memoryview, int]:
+        raise NotImplementedError
+
+    def read(self, addr: int, size: int) -> bytes:
+        return read(self, addr, size)
+
+    def write(self, addr: int, data: bytes) -> None:
+        write(self, addr, data)
+
+    def load(self, addr: int, size: int, signed: bool = False) -> int:
+        return load(self, addr, size, signed)
+
+    def store(self, addr: int, size: int, value: int) -> None:
+        store(self, addr, size, value)
+
+
+class BytesMemory(MemoryAccess):
     """One flat region [base, base + size) of zeroed guest memory in a bytearray (tests, tools)."""
 
     def __init__(self, base: int, size: int) -> None:
@@ -47,13 +93,3 @@ class BytesMemory:
         if off < 0 or size < 0 or off + size > self.size:
             raise MemoryFault(addr, size)
         return self._view, off
-
-    def read(self, addr: int, size: int) -> bytes:
-        """A copy of guest bytes [addr, addr + size)."""
-        buf, off = self.locate(addr, size)
-        return bytes(buf[off : off + size])
-
-    def write(self, addr: int, data: bytes) -> None:
-        """Store `data` at guest address `addr`."""
-        buf, off = self.locate(addr, len(data))
-        buf[off : off + len(data)] = data

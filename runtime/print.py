@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from .gates import Frame, gate
 from .layout import M
+from .memory import read
 from .proc import Runtime
 
 STDERR = 2
@@ -54,9 +55,7 @@ def printbool(rt: Runtime, mp: M, frame: Frame) -> None:
 
 @gate("runtime.printstring", args=16)
 def printstring(rt: Runtime, mp: M, frame: Frame) -> None:
-    p, n = frame.u64(0), frame.u64(8)
-    view, off = rt.mem.locate(p, n) if n else (memoryview(b""), 0)
-    rt.write(STDERR, bytes(view[off : off + n]))
+    rt.write(STDERR, read(rt.mem, frame.u64(0), frame.u64(8)))
 
 
 @gate("runtime.printnl")
@@ -76,6 +75,5 @@ def write(rt: Runtime, mp: M, frame: Frame) -> None:
     if fd not in (1, 2):
         frame.set_u64(24, -9 & 0xFFFFFFFF)  # -EBADF
         return
-    view, off = rt.mem.locate(p, n) if n else (memoryview(b""), 0)
-    rt.write(fd, bytes(view[off : off + n]))
+    rt.write(fd, read(rt.mem, p, n))
     frame.set_u64(24, n)

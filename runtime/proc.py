@@ -17,16 +17,11 @@ from dataclasses import dataclass, field
 from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
 from .malloc import Arena, OutOfMemory
-from .memory import Memory
+from .memory import Memory, store
 
 PTR_SIZE = 8
 RUNQ_SIZE = 256  # len(p.runq)
 G0_STACK_SIZE = 64 << 10  # goemu's g0 stacks (Go's m0 uses the OS stack; other Ms' g0 have 16 KiB)
-
-
-def store_uintptr(mem: Memory, addr: int, value: int) -> None:
-    view, off = mem.locate(addr, PTR_SIZE)
-    view[off : off + PTR_SIZE] = value.to_bytes(PTR_SIZE, "little")
 
 
 class Throw(Exception):
@@ -400,7 +395,7 @@ def gostartcallfn(buf: Gobuf, fn: Funcval) -> None:
     """Adjust buf as if the function executed a call to fn and then stopped before its first
     instruction: push buf.pc (goexit+1) as the return address, start at fn.fn, ctxt = fn."""
     sp = buf.sp - PTR_SIZE
-    store_uintptr(buf.mem, sp, buf.pc)
+    store(buf.mem, sp, PTR_SIZE, buf.pc)
     buf.sp = sp
     buf.pc = fn.fn
     buf.ctxt = fn.addr

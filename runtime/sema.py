@@ -13,6 +13,7 @@ from __future__ import annotations
 from .chan import acquire_sudog, release_sudog
 from .gates import Frame, gate
 from .layout import G, M, P, SemaRoot, Sudog, const
+from .memory import load, store
 from .proc import Runtime
 
 CACHE_LINE = 64  # cpu.CacheLinePadSize on amd64: semTable's element size
@@ -24,21 +25,11 @@ def semroot(rt: Runtime, addr: int) -> SemaRoot:
     return SemaRoot(rt.mem, rt.semtable + ((addr >> 3) % const.semTabSize) * CACHE_LINE)
 
 
-def _load32(rt: Runtime, addr: int) -> int:
-    view, off = rt.mem.locate(addr, 4)
-    return int.from_bytes(view[off : off + 4], "little")
-
-
-def _store32(rt: Runtime, addr: int, v: int) -> None:
-    view, off = rt.mem.locate(addr, 4)
-    view[off : off + 4] = (v & 0xFFFFFFFF).to_bytes(4, "little")
-
-
 def cansemacquire(rt: Runtime, addr: int) -> bool:
-    v = _load32(rt, addr)
+    v = load(rt.mem, addr, 4)
     if v == 0:
         return False
-    _store32(rt, addr, v - 1)  # the CAS always succeeds: one M, and Python runs atomically
+    store(rt.mem, addr, 4, v - 1)  # the CAS always succeeds: one M, and Python runs atomically
     return True
 
 
@@ -135,7 +126,7 @@ def sync_runtime_Semrelease(rt: Runtime, mp: M, frame: Frame):  # type: ignore[n
     """Increment *addr and wake one waiter; with handoff, give it the count and yield to it."""
     addr, handoff = frame.u64(0), frame.u64(8) & 0xFF
     root = semroot(rt, addr)
-    _store32(rt, addr, _load32(rt, addr) + 1)
+    store(rt.mem, addr, 4, load(rt.mem, addr, 4) + 1)
     if root.nwait == 0:
         return None
     s = _dequeue(rt, root, addr)
