@@ -165,8 +165,8 @@ class Runtime:
         return newg
 
     def is_system_goroutine(self, gp: G) -> bool:
-        """isSystemGoroutine: started at a runtime function other than runtime.main (goemu knows
-        the runtime's functions by address: its own text, between the runtime stubs' symbols)."""
+        """isSystemGoroutine: started at a runtime function other than runtime.main (known by the
+        entry addresses the emulator collected from the image)."""
         return gp.startpc in self.syms.system_pcs
 
     # ---- free Gs ---------------------------------------------------------------------------
@@ -176,17 +176,14 @@ class Runtime:
         if gp.atomicstatus != const._Gdead:
             raise Throw("gfput: bad status (not Gdead)")
         free = pp.gFree
-        gp.schedlink = free.gList.head
-        free.gList.head = gp.addr
+        self._gpush(free.gList, gp)
         free.n += 1
         if free.n >= 64:
             sfree = self.sched.gFree
             while free.n >= 32:
-                g = self._gfpop(free.gList)
+                g = self._gpop(free.gList)
                 free.n -= 1
-                lst = sfree.stack if g.stack.lo else sfree.noStack
-                g.schedlink = lst.head
-                lst.head = g.addr
+                self._gpush(sfree.stack if g.stack.lo else sfree.noStack, g)
                 sfree.n += 1
 
     def gfget(self, pp: P) -> G | None:
@@ -197,14 +194,13 @@ class Runtime:
                 lst = sfree.stack if sfree.stack.head else sfree.noStack
                 if lst.head == 0:
                     break
-                g = self._gfpop(lst)
+                g = self._gpop(lst)
                 sfree.n -= 1
-                g.schedlink = free.gList.head
-                free.gList.head = g.addr
+                self._gpush(free.gList, g)
                 free.n += 1
         if free.gList.head == 0:
             return None
-        gp = self._gfpop(free.gList)
+        gp = self._gpop(free.gList)
         free.n -= 1
         if gp.stack.lo == 0:
             lo = self.stackalloc(const._StackMin)
@@ -212,7 +208,14 @@ class Runtime:
             gp.stackguard0 = lo + const._StackGuard
         return gp
 
-    def _gfpop(self, lst) -> G:  # type: ignore[no-untyped-def]
+    @staticmethod
+    def _gpush(lst, gp: G) -> None:  # type: ignore[no-untyped-def]
+        """gList.push: gp becomes the head, linked through schedlink."""
+        gp.schedlink = lst.head
+        lst.head = gp.addr
+
+    def _gpop(self, lst) -> G:  # type: ignore[no-untyped-def]
+        """gList.pop of a non-empty list."""
         gp = G(self.mem, lst.head)
         lst.head = gp.schedlink
         gp.schedlink = 0
