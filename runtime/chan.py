@@ -83,18 +83,34 @@ def makechan(rt: Runtime, mp: M, frame: Frame) -> None:
     frame.set_u64(16, c.addr)
 
 
-def _send_to_receiver(rt: Runtime, mp: M, c: Hchan, sg: Sudog, ep: int) -> None:
-    """send: copy straight into the waiting receiver's variable and ready it (runnext)."""
-    if sg.elem:
-        _copy(rt, sg.elem, ep, c.elemsize)
-        sg.elem = 0
+def _wake(rt: Runtime, mp: M, sg: Sudog) -> None:
+    """The partner of a completed send or receive: its value is moved; ready it (runnext)."""
+    sg.elem = 0
     gp = G(rt.mem, sg.g)
     gp.param = sg.addr
     sg.success = True
     rt.goready(mp, gp)
 
 
-@gate("runtime.chansend1", args=16, resume=lambda rt, mp, frame: _chansend_resume(rt, mp))  # noqa: E731
+def _after_park(rt: Runtime, mp: M) -> bool:
+    """The code of chansend/chanrecv after gopark: drop the sudog; did the operation complete?
+    (False: the channel was closed under the waiting G.)"""
+    gp = rt.curg(mp)
+    mysg = Sudog(rt.mem, gp.waiting)
+    gp.waiting = gp.param = 0
+    gp.activeStackChans = False
+    success = bool(mysg.success)
+    mysg.c = 0
+    release_sudog(rt, mysg)
+    return success
+
+
+def _chansend1_resume(rt: Runtime, mp: M, frame: Frame) -> None:
+    if not _after_park(rt, mp):
+        raise GoPanic("send on closed channel")
+
+
+@gate("runtime.chansend1", args=16, resume=_chansend1_resume)
 def chansend1(rt: Runtime, mp: M, frame: Frame):  # type: ignore[no-untyped-def]
     """chansend1(c *hchan, elem *T): c <- *elem, blocking."""
     c_addr, ep = frame.u64(0), frame.u64(8)
@@ -105,7 +121,10 @@ def chansend1(rt: Runtime, mp: M, frame: Frame):  # type: ignore[no-untyped-def]
         raise GoPanic("send on closed channel")
     sg = _dequeue(rt, c.recvq)
     if sg is not None:
-        _send_to_receiver(rt, mp, c, sg, ep)
+        # send: copy straight into the waiting receiver's variable.
+        if sg.elem:
+            _copy(rt, sg.elem, ep, c.elemsize)
+        _wake(rt, mp, sg)
         return None
     if c.qcount < c.dataqsiz:
         _copy(rt, _chanbuf(c, c.sendx), ep, c.elemsize)
@@ -124,18 +143,6 @@ def _block(rt: Runtime, mp: M, frame: Frame, c: Hchan, q: Waitq, ep: int, name: 
     _enqueue(rt, q, mysg)
     gp.parkingOnChan = 1
     return rt.gopark(mp, frame, name, reason)
-
-
-def _chansend_resume(rt: Runtime, mp: M) -> None:
-    gp = rt.curg(mp)
-    mysg = Sudog(rt.mem, gp.waiting)
-    gp.waiting = gp.param = 0
-    gp.activeStackChans = False
-    closed = not mysg.success
-    mysg.c = 0
-    release_sudog(rt, mysg)
-    if closed:
-        raise GoPanic("send on closed channel")
 
 
 def _chanrecv(rt: Runtime, mp: M, frame: Frame, name: str):  # type: ignore[no-untyped-def]
@@ -162,11 +169,7 @@ def _chanrecv(rt: Runtime, mp: M, frame: Frame, name: str):  # type: ignore[no-u
             _copy(rt, qp, sg.elem, c.elemsize)
             c.recvx = (c.recvx + 1) % c.dataqsiz
             c.sendx = c.recvx
-        sg.elem = 0
-        gp = G(rt.mem, sg.g)
-        gp.param = sg.addr
-        sg.success = True
-        rt.goready(mp, gp)
+        _wake(rt, mp, sg)
         return None, True
     if c.qcount > 0:
         qp = _chanbuf(c, c.recvx)
@@ -179,19 +182,8 @@ def _chanrecv(rt: Runtime, mp: M, frame: Frame, name: str):  # type: ignore[no-u
     return _block(rt, mp, frame, c, c.recvq, ep, name, const.waitReasonChanReceive), False
 
 
-def _chanrecv_resume(rt: Runtime, mp: M) -> bool:
-    gp = rt.curg(mp)
-    mysg = Sudog(rt.mem, gp.waiting)
-    gp.waiting = gp.param = 0
-    gp.activeStackChans = False
-    success = mysg.success
-    mysg.c = 0
-    release_sudog(rt, mysg)
-    return bool(success)
-
-
 def _chanrecv1_resume(rt: Runtime, mp: M, frame: Frame) -> None:
-    _chanrecv_resume(rt, mp)
+    _after_park(rt, mp)
 
 
 @gate("runtime.chanrecv1", args=16, resume=_chanrecv1_resume)
@@ -201,7 +193,7 @@ def chanrecv1(rt: Runtime, mp: M, frame: Frame):  # type: ignore[no-untyped-def]
 
 
 def _chanrecv2_resume(rt: Runtime, mp: M, frame: Frame) -> None:
-    frame.set_u8(16, int(_chanrecv_resume(rt, mp)))
+    frame.set_u8(16, int(_after_park(rt, mp)))
 
 
 @gate("runtime.chanrecv2", args=17, resume=_chanrecv2_resume)
