@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 from .errors import AsmError, ErrorList, Pos
 from .objfile import DataSymbol, Object, TextSymbol
 from .prog import Reloc, RelocKind
+from .textflag import DUPOK
 
 TEXT_BASE = 0x401000
 FUNC_ALIGN = 32
@@ -136,7 +137,7 @@ def link(
             sym = Symbol(t.name, start, t.size, "text", t.pos, text=t)
             text.data += t.code
             addr = start + t.size
-            define(loc, sym, bool(t.flags & 2))
+            define(loc, sym, bool(t.flags & DUPOK))
             placed.append((obj, t, sym))
     text.size = len(text.data)
     addr = _align(text.end, PAGE)

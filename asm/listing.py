@@ -2,18 +2,11 @@
 
 from __future__ import annotations
 
-from .amd64.obj6 import TOPFRAME
 from .objfile import DataSymbol, Object, TextSymbol
 from .prog import RelocKind
+from .textflag import DUPOK, NOSPLIT, TOPFRAME
 
 SYMBOL_KIND = {"rodata": "SRODATA", "data": "SDATA", "noptrdata": "SNOPTRDATA", "bss": "SBSS", "noptrbss": "SNOPTRBSS"}
-RELOC_NAME = {
-    RelocKind.ADDR: "R_ADDR",
-    RelocKind.CALL: "R_CALL",
-    RelocKind.CALLIND: "R_CALLIND",
-    RelocKind.PCREL: "R_PCREL",
-    RelocKind.TLS_LE: "R_TLS_LE",
-}
 
 
 def _u64(v: int) -> int:
@@ -49,7 +42,7 @@ def _text_header(t: TextSymbol) -> str:
         word
         for cond, word in (
             (t.static, "static "),
-            (t.flags & 2, "dupok "),
+            (t.flags & DUPOK, "dupok "),
             (t.nosplit, "nosplit "),
             (t.flags & TOPFRAME, "topframe "),
             (True, "asm "),
@@ -72,7 +65,7 @@ def listing(obj: Object) -> str:
         out += hexdump(t.code)
         out += _relocs(t)
     for d in obj.datas:
-        attrs = ("static " if d.static else "") + ("dupok " if d.flags & 2 else "")
+        attrs = ("static " if d.static else "") + ("dupok " if d.flags & DUPOK else "")
         out.append(f"{_go_name(d.name)} {SYMBOL_KIND[d.section]} {attrs}size={d.size}")
         if d.initialized:
             out += hexdump(bytes(d.data))
@@ -82,7 +75,7 @@ def listing(obj: Object) -> str:
 
 def _reloc_json(sym: TextSymbol | DataSymbol) -> list[dict]:
     return [
-        {"offset": r.offset, "size": r.size, "symbol": r.symbol, "addend": r.addend, "kind": RELOC_NAME[r.kind]}
+        {"offset": r.offset, "size": r.size, "symbol": r.symbol, "addend": r.addend, "kind": f"R_{r.kind.name}"}
         for r in sorted(sym.relocs, key=lambda r: r.offset)
     ]
 
@@ -97,7 +90,7 @@ def to_json(obj: Object) -> dict:
             {
                 "name": t.name,
                 "kind": "text",
-                "flags": flags_string(t.flags | (4 if t.nosplit else 0)),
+                "flags": flags_string(t.flags | (NOSPLIT if t.nosplit else 0)),
                 "frame": t.frame,
                 "args": None if t.args == -0x80000000 else t.args,
                 "size": t.size,

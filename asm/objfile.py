@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 
 from .errors import Pos
 from .prog import Prog, Reloc
+from .textflag import DUPOK, NOPTR, RODATA, WRAPPER
 
 
 @dataclass
@@ -72,8 +73,6 @@ class TextSymbol:
 
     @property
     def funcid(self) -> int:
-        from .amd64.obj6 import WRAPPER
-
         return func_id(self.name, bool(self.flags & WRAPPER))
 
     @property
@@ -94,7 +93,7 @@ class DataSymbol:
 
     @property
     def dupok(self) -> bool:
-        return bool(self.flags & 2) or self.content_addressable
+        return bool(self.flags & DUPOK) or self.content_addressable
 
     @property
     def static(self) -> bool:
@@ -103,8 +102,6 @@ class DataSymbol:
     @property
     def section(self) -> str:
         """rodata, data, noptrdata, bss or noptrbss, chosen as Go's linker does from the flags."""
-        from .amd64.obj6 import NOPTR, RODATA
-
         if self.flags & RODATA:
             return "rodata"
         kind = "data" if self.initialized else "bss"

@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from .errors import AsmError, ErrorList, Pos
 from .lexer import T, Token, tokenize
 from .prog import Addr, AddrType, Name, Prog
+from .textflag import NOSPLIT
 
 ARGS_SIZE_UNKNOWN = -0x80000000  # objabi.ArgsSizeUnknown
 PSEUDO_OPS = ("TEXT", "DATA", "GLOBL", "PCDATA", "FUNCDATA", "PCALIGN")
@@ -350,7 +351,7 @@ class Parser:
                 raise AsmError("expect two or three operands for TEXT", st.pos)
             name = self._symbol(word, ops[0], offset_ok=False)
             flags = self._integer(word, ops[1]) if len(ops) == 3 else 0
-            if name.abi == "ABIInternal" and not flags & 4:
+            if name.abi == "ABIInternal" and not flags & NOSPLIT:
                 raise AsmError(f'TEXT "{name.sym}": ABIInternal requires NOSPLIT', st.pos)
             return [name, Addr(AddrType.CONST, offset=flags), self._textsize(name, ops[-1], st.pos)]
         if word == "GLOBL":

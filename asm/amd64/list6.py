@@ -3,7 +3,17 @@
 from __future__ import annotations
 
 from ..prog import Addr, AddrType, Name, Prog
-from .obj6 import ABIWRAPPER, DUPOK, NEEDCTXT, NOFRAME, NOSPLIT, REFLECTMETHOD, TEXT_FLAGS, TOPFRAME, WRAPPER
+from ..textflag import (
+    ABIWRAPPER,
+    DUPOK,
+    NEEDCTXT,
+    NOFRAME,
+    NOSPLIT,
+    REFLECTMETHOD,
+    TEXT_FLAGS,
+    TOPFRAME,
+    WRAPPER,
+)
 
 ARGS_SIZE_UNKNOWN = -0x80000000
 

@@ -14,15 +14,7 @@ from dataclasses import dataclass, field, replace
 
 from ..errors import ErrorList, Pos
 from ..prog import Addr, AddrType, Name, Prog
-
-# textflag.h
-NOPROF, DUPOK, NOSPLIT, RODATA, NOPTR, WRAPPER, NEEDCTXT = 1, 2, 4, 8, 16, 32, 64
-TLSBSS, NOFRAME, REFLECTMETHOD, TOPFRAME, ABIWRAPPER = 256, 512, 1024, 2048, 4096
-TEXT_FLAGS = {
-    NOPROF: "NOPROF", DUPOK: "DUPOK", NOSPLIT: "NOSPLIT", RODATA: "RODATA", NOPTR: "NOPTR",
-    WRAPPER: "WRAPPER", NEEDCTXT: "NEEDCTXT", TLSBSS: "TLSBSS", NOFRAME: "NOFRAME",
-    REFLECTMETHOD: "REFLECTMETHOD", TOPFRAME: "TOPFRAME", ABIWRAPPER: "ABIWRAPPER",
-}  # fmt: skip
+from ..textflag import NEEDCTXT, NOFRAME, NOSPLIT, WRAPPER
 
 STACK_SMALL = 128  # objabi.StackSmall
 STACK_BIG = 4096  # objabi.StackBig
