@@ -27,24 +27,27 @@ def status(g: G) -> str:
     return STATUS.get(g.atomicstatus, "unknown")
 
 
-def frame_lines(image: Image, pc: int, return_pc: bool) -> list[str]:
-    """`main.f()` and `\\tfile:LINE +0xOFF`; a return address is looked up at pc-1, as Go does.
-    A pc outside every function (a call through a nil func) prints no frame."""
-    sym = image.symbol_at(pc - 1 if return_pc else pc)
+def _where(image: Image, pc: int, return_pc: bool) -> tuple[str, str] | None:
+    """The function holding pc and `\tfile:LINE +0xOFF`; a return address is looked up at pc-1
+    (the call), as Go does. None for a pc outside every function (a call through a nil func)."""
+    at = pc - 1 if return_pc else pc
+    sym = image.symbol_at(at)
     if sym is None:
-        return []
-    file, line = image.line_at(pc - 1 if return_pc and pc > sym.addr else pc) or ("?", 0)
-    return [f"{sym.name}()", f"\t{file}:{line} +{pc - sym.addr:#x}"]
+        return None
+    file, line = image.line_at(at) or ("?", 0)
+    return sym.name, f"\t{file}:{line} +{pc - sym.addr:#x}"
+
+
+def frame_lines(image: Image, pc: int, return_pc: bool) -> list[str]:
+    """`main.f()` and its location, or nothing for a pc outside every function."""
+    where = _where(image, pc, return_pc)
+    return [f"{where[0]}()", where[1]] if where else []
 
 
 def created_by(image: Image, gopc: int) -> list[str]:
-    if not gopc:
-        return []
-    sym = image.symbol_at(gopc - 1)
-    if sym is None:
-        return []
-    file, line = image.line_at(gopc - 1) or ("?", 0)
-    return [f"created by {sym.name}", f"\t{file}:{line} +{gopc - sym.addr:#x}"]
+    """`created by main.f` and the location of its go statement (gopc is newproc's return pc)."""
+    where = _where(image, gopc, return_pc=True) if gopc else None
+    return [f"created by {where[0]}", where[1]] if where else []
 
 
 def goroutine(image: Image, mem: Memory, g: G, pc: int | None = None, return_pc: bool = True) -> list[str]:
