@@ -8,10 +8,13 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from collections.abc import Sequence
 
 from asm.errors import AsmError
+
+MAX_PROCS = 256  # runtime.proc.MAX_GOMAXPROCS (not imported: the CLI starts without the runtime)
 
 
 def _defines(values: list[str]) -> dict[str, str]:
@@ -70,10 +73,15 @@ def cmd_objdump(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .run import Limits, main_streams, run
+    from .run import Config, Limits, gomaxprocs_from_env, main_streams, run
 
+    procs = args.gomaxprocs or gomaxprocs_from_env(os.environ)
+    if not 0 < args.ncpu <= MAX_PROCS or not 0 <= procs <= MAX_PROCS:
+        print(f"goemu run: --ncpu and GOMAXPROCS must be between 1 and {MAX_PROCS}", file=sys.stderr)
+        return 2
     out, err = main_streams()
-    return run(args.files, _asm_options(args), Limits(max_insns=args.max_insns), out, err)
+    config = Config(ncpu=args.ncpu, gomaxprocs=procs)
+    return run(args.files, _asm_options(args), Limits(max_insns=args.max_insns), out, err, config)
 
 
 def _add_asm_flags(p: argparse.ArgumentParser) -> None:
@@ -98,6 +106,10 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("files", nargs="+", metavar="FILE.s")
     _add_asm_flags(r)
     r.add_argument("--max-insns", type=int, default=0, metavar="N", help="stop after N instructions")
+    r.add_argument(
+        "--gomaxprocs", type=int, default=0, metavar="N", help="number of Ps (default: $GOMAXPROCS, else --ncpu)"
+    )
+    r.add_argument("--ncpu", type=int, default=4, metavar="N", help="CPUs of the emulated machine (default 4)")
     r.set_defaults(func=cmd_run)
 
     o = sub.add_parser("objdump", help="disassemble (like go tool objdump)", description="Disassemble in Go syntax.")

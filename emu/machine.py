@@ -17,6 +17,7 @@ from asm.link import Image
 from .memory import PAGE, TEXT_BASE, TLS_BASE, AddressSpace, Region
 
 TLS_BLOCK = PAGE  # one page per M; FS points at its end, g is the word below
+MAX_CPUS = 10000  # one per M: sched.maxmcount
 _PERMS = {"r": UC_PROT_READ, "w": UC_PROT_WRITE, "x": UC_PROT_EXEC}
 _SECTION_PERMS = {"text": "rx", "rodata": "r", "noptrdata": "rw", "data": "rw", "bss": "rw", "noptrbss": "rw"}
 GP_REGS = ("rax", "rbx", "rcx", "rdx", "rsi", "rdi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
@@ -44,6 +45,7 @@ class CPU:
 
     def __init__(self, space: AddressSpace, index: int):
         self.index = index
+        self.skip_gate = 0  # a gate whose call already ran: its hook lets it pass once
         self.uc = Uc(UC_ARCH_X86, UC_MODE_64)
         self.tls_block = TLS_BASE + index * TLS_BLOCK
         self.fs_base = self.tls_block + TLS_BLOCK
@@ -72,12 +74,21 @@ class CPU:
 class Machine:
     """The address space, the image loaded into it, and the CPUs (one per M)."""
 
-    def __init__(self, image: Image, ncpu: int = 1):
+    def __init__(self, image: Image, max_cpus: int = MAX_CPUS):
         self.image = image
         self.space = AddressSpace()
         self._load(image)
-        self.space.map("tls", TLS_BASE, ncpu * TLS_BLOCK, "rw")
-        self.cpus = [CPU(self.space, i) for i in range(ncpu)]
+        self.max_cpus = max_cpus
+        self.space.map("tls", TLS_BASE, max_cpus * TLS_BLOCK, "rw")  # NORESERVE: pages as used
+        self.cpus: list[CPU] = []
+
+    def add_cpu(self) -> CPU:
+        """A CPU for a new M, mapping every region so far (later ones are mapped by map())."""
+        if len(self.cpus) == self.max_cpus:
+            raise MemoryError(f"more than {self.max_cpus} CPUs")
+        cpu = CPU(self.space, len(self.cpus))
+        self.cpus.append(cpu)
+        return cpu
 
     def _load(self, image: Image) -> None:
         """Map each section of the image with its protection; text's region starts at 0x400000."""

@@ -5,16 +5,17 @@ functions the image calls but no assembly defines live on the gate page, where a
 to that page hands them to Python; the runtime's rt0_go builds m0, g0, P0 and the main goroutine in
 guest memory, and schedule() returns the gobuf the CPU enters through the assembled gogo.
 
-One M with one P for now: runtime functions written in Python (runtime/gates.py), system calls
-write and exit_group, panics, deadlock and faults in Go's words. A runtime function the program
-calls that goemu does not implement yet stops it with a message naming it.
+Each M has its own CPU; the Ms run round-robin in slices of instructions (deterministic mode),
+and an M that sleeps (no work, a locked G's M waiting, netpoll until a timer, nanosleep) stops its
+CPU until the runtime wakes it. A runtime function the program calls that goemu does not
+implement yet stops it with a message naming it.
 """
 
 from __future__ import annotations
 
 import struct
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
 
@@ -43,13 +44,12 @@ from runtime.gates import (
     fs_offset,
     resume_symbol,
 )
-from runtime.layout import G, const
+from runtime.layout import G, Gobuf, M, const
 from runtime.malloc import Arena
-from runtime.memory import MemoryFault
-from runtime.proc import G0_STACK_SIZE, Deadlock, GoPanic, Runtime, Symbols, Throw
+from runtime.proc import G0_STACK_SIZE, Blocked, Deadlock, GoPanic, Runtime, Symbols, Throw
 from runtime.stubs import assemble_stubs
 
-from . import traceback
+from . import syscalls, traceback
 from .machine import CPU, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 
@@ -58,14 +58,35 @@ GATE_SLOT = 16  # bytes per gate function on the gate page
 SLICE = 100_000  # instructions per emu_start in deterministic mode
 NEVER = 1 << 63  # emu_start's `until`: a non-canonical address no instruction is ever at (0 would
 # stop a jump to address 0 silently instead of faulting)
-SYS_WRITE, SYS_EXIT_GROUP = 1, 231
-ENOSYS, EBADF = 38, 9
+NS_PER_INSN = 1  # the deterministic clock: one nanosecond per instruction (a 1 GHz CPU, IPC 1)
+CALL_INSNS = 1000  # what a round counts when every M's slice ended at a runtime call
+NCPU = 4  # the emulated machine's CPUs (--ncpu): GOMAXPROCS's default
 _PROT_ACCESS = (UC_MEM_READ_PROT, UC_MEM_WRITE_PROT, UC_MEM_FETCH_PROT)
 
 
 @dataclass
 class Limits:
     max_insns: int = 0  # 0: no limit
+
+
+@dataclass
+class Config:
+    """The emulated machine: its CPU count, and the GOMAXPROCS the runtime starts with."""
+
+    ncpu: int = NCPU
+    gomaxprocs: int = 0  # 0: ncpu, or the GOMAXPROCS environment variable (schedinit)
+
+    def __post_init__(self) -> None:
+        if self.gomaxprocs <= 0:
+            self.gomaxprocs = self.ncpu
+
+
+def gomaxprocs_from_env(environ: Mapping[str, str]) -> int:
+    """schedinit's reading of GOMAXPROCS: a positive decimal int32, else ignored (0)."""
+    value = environ.get("GOMAXPROCS", "")
+    if value.isdigit() and 0 < int(value) < 1 << 31:
+        return int(value)
+    return 0
 
 
 @dataclass
@@ -81,6 +102,7 @@ class Process:
     fault: tuple[int, int] | None = None  # (access, address) of the last invalid memory access
     executed: int = 0
     hooks: list[Callable] = field(default_factory=list)  # keeps Unicorn's callbacks alive
+    stopped_early: bool = False  # the current slice ended before its instruction count
 
 
 def gate_symbols(objects: list[Object]) -> dict[str, int]:
@@ -114,13 +136,14 @@ def _gate_page(image, gates: dict[str, int]) -> bytes:  # type: ignore[no-untype
     return bytes(page)
 
 
-def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, gomaxprocs: int = 1) -> Process:  # type: ignore[no-untyped-def]
-    m = Machine(image, ncpu=1)
+def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, config: Config | None = None) -> Process:  # type: ignore[no-untyped-def]
+    config = config or Config()
+    m = Machine(image)
     page = _gate_page(image, gates)
     m.map("gates", GATE_BASE, len(page), "rx")
     m.space.write(GATE_BASE, page)
     m.map("arena", ARENA_BASE, ARENA_SIZE, "rw")
-    m.map("g0stacks", G0_STACKS_BASE, len(m.cpus) * G0_STACK_SIZE, "rw")
+    m.map("g0stack", G0_STACKS_BASE, G0_STACK_SIZE, "rw")  # m0's; other Ms' g0 stacks are in the heap
     syms = Symbols(
         goexit=image.symbols["runtime.goexit"].addr,
         main_pc=image.symbols["runtime.mainPC"].addr,
@@ -128,17 +151,19 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, gomax
         system_pcs=frozenset(
             s.addr for s in image.funcs if s.name.startswith("runtime.") and s.name != "runtime.main"
         ),
+        main_started=image.symbols["runtime.mainStarted"].addr,
+        goroutine_ready=image.symbols["runtime.goroutineReadyPC"].addr,
     )
-    rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=gomaxprocs)
+    rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=config.gomaxprocs)
     rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
     handlers = entries()
     by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
     proc = Process(m, rt, by_trigger, stdout, stderr)
-    cpu = m.cpus[0]
-    _install_hooks(proc, cpu)
+    rt.newosproc = lambda mp: _install_hooks(proc, m.add_cpu())
+    rt.newosproc(None)  # type: ignore[arg-type]  # m0's CPU
     m0 = rt.rt0_go()
     buf = rt.schedule(m0)
-    _enter_gogo(proc, cpu, m0.g0, buf.addr)
+    _enter_gogo(proc, m.cpus[0], m0.g0, buf.addr)
     return proc
 
 
@@ -155,28 +180,54 @@ def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
     cpu.set_reg("rip", proc.machine.image.symbols["runtime.gogo"].addr)
 
 
+def _call_runtime(proc: Process, uc, mp: M, fn: Callable[[], Gobuf | None], frame: Frame | None = None):  # type: ignore[no-untyped-def]
+    """Run a runtime function for the M on this CPU (called at frame, for a gate); returns (ok,
+    its result). A sleeping M's CPU stops; a panic, a throw or a deadlock end the program in
+    Go's words."""
+    rt, space = proc.runtime, proc.machine.space
+    try:
+        return True, fn()
+    except Blocked:
+        _stop(proc, uc)
+    except GoPanic as p:
+        gp, image = rt.curg(mp), proc.machine.image
+        if frame is None:
+            where = traceback.goroutine(image, space, gp)
+        else:  # walked from the caller, as it is once the call returns
+            where = traceback.goroutine(image, space, gp, frame.return_pc, sp=frame.sp + 8, bp=frame.bp)
+        _die(proc, uc, [f"panic: {p}", "", *where])
+    except Deadlock as t:
+        _die(proc, uc, [f"fatal error: {t}", *_others(proc)])
+    except Throw as t:
+        _die(proc, uc, [f"fatal error: {t}"])
+    except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
+        _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
+    return False, None
+
+
 def _install_hooks(proc: Process, cpu: CPU) -> None:
     uc = cpu.uc
+    space = proc.machine.space
 
     def on_syscall(uc, _data):  # type: ignore[no-untyped-def]
         nr = uc.reg_read(x86.UC_X86_REG_RAX)
-        a1, a2, a3 = (uc.reg_read(r) for r in (x86.UC_X86_REG_RDI, x86.UC_X86_REG_RSI, x86.UC_X86_REG_RDX))
-        if nr == SYS_WRITE:
-            ret = _sys_write(proc, a1, a2, a3)
-        elif nr == SYS_EXIT_GROUP:
-            proc.status = a1 & 0xFF
-            uc.emu_stop()
-            return
-        else:
-            ret = -ENOSYS
+        args = [uc.reg_read(r) for r in (x86.UC_X86_REG_RDI, x86.UC_X86_REG_RSI, x86.UC_X86_REG_RDX)]
+        mp = proc.runtime.allm[cpu.index]
+        ret = syscalls.dispatch(proc, mp, nr, args)
+        if ret is None:  # the process exits, or the thread sleeps
+            _stop(proc, uc)
+            if proc.status is not None:
+                return
+            ret = 0
         uc.reg_write(x86.UC_X86_REG_RAX, ret & ((1 << 64) - 1))
-
-    space = proc.machine.space
 
     def slot(off: int) -> int:
         return cpu.fs_base + fs_offset(off)
 
     def on_gate(uc, address, _size, _data):  # type: ignore[no-untyped-def]
+        if cpu.skip_gate == address:  # the slice ended right after this call: go on to its answer
+            cpu.skip_gate = 0
+            return
         target = proc.gates.get(address)
         if isinstance(target, str) or target is None:
             proc.status = -1
@@ -187,20 +238,8 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         sp, bp = space.load(slot(SLOT_SP), 8), space.load(slot(SLOT_BP), 8)
         mp = proc.runtime.allm[cpu.index]  # M i runs on CPU i
         frame = Frame(space, sp, bp)
-        try:
-            buf = target(proc.runtime, mp, frame)
-        except GoPanic as p:
-            gp = proc.runtime.curg(mp)
-            _die(proc, uc, [f"panic: {p}", "", *traceback.goroutine(proc.machine.image, space, gp, frame.return_pc)])
-            return
-        except Deadlock as t:
-            _die(proc, uc, [f"fatal error: {t}", *_others(proc)])
-            return
-        except Throw as t:
-            _die(proc, uc, [f"fatal error: {t}"])
-            return
-        except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
-            _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
+        ok, buf = _call_runtime(proc, uc, mp, lambda: target(proc.runtime, mp, frame), frame)
+        if not ok:
             return
         if buf is not None:
             g0 = G(space, mp.g0)
@@ -208,23 +247,35 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             space.store(g0sp + 8, 8, buf.addr)
             space.store(slot(SLOT_G0SP), 8, g0sp)
             space.store(slot(SLOT_SWITCH), 8, 1)
+        if proc.runtime.awake_ms() > 1:
+            # Ms meet only in the runtime: ending the slice at each call lets the other CPUs
+            # catch up, so their races resolve as on parallel hardware, in a fixed order.
+            cpu.skip_gate = address
+            _stop(proc, uc)
 
     def on_invalid(uc, access, address, _size, _value, _data):  # type: ignore[no-untyped-def]
         proc.fault = (access, address)
         return False
 
     gate_end = GATE_BASE + len(proc.gates) * GATE_SLOT - 1
-    proc.hooks = [on_syscall, on_gate, on_invalid]
+    proc.hooks += [on_syscall, on_gate, on_invalid]
     uc.hook_add(UC_HOOK_INSN, on_syscall, None, 1, 0, x86.UC_X86_INS_SYSCALL)
     uc.hook_add(UC_HOOK_CODE, on_gate, None, GATE_BASE, gate_end)
     uc.hook_add(UC_HOOK_MEM_INVALID, on_invalid)
+
+
+def _stop(proc: Process, uc) -> None:  # type: ignore[no-untyped-def]
+    """End the CPU's slice at the current instruction (before it executes)."""
+    proc.stopped_early = True
+    uc.emu_stop()
 
 
 def _die(proc: Process, uc, lines: list[str]) -> None:  # type: ignore[no-untyped-def]
     """End the program with Go's fatal output on standard error and exit status 2."""
     proc.status = -1
     proc.stderr.write(("\n".join(lines) + "\n").encode())
-    uc.emu_stop()
+    if uc is not None:
+        uc.emu_stop()
 
 
 def _others(proc: Process) -> list[str]:
@@ -236,39 +287,68 @@ def _others(proc: Process) -> list[str]:
     return out
 
 
-def _sys_write(proc: Process, fd: int, p: int, n: int) -> int:
-    """write(2) to the program's standard output and error only: the guest never touches files."""
-    out = {1: proc.stdout, 2: proc.stderr}.get(fd)
-    if out is None:
-        return -EBADF
-    try:
-        data = proc.machine.space.read(p, n)
-    except MemoryFault:
-        return -14  # EFAULT
-    out.write(data)
-    return n
-
-
 def run_process(proc: Process, limits: Limits) -> int:
-    """Run the main M in slices of SLICE instructions until the program exits."""
-    cpu = proc.machine.cpus[0]
+    """Run the Ms round-robin, a slice of SLICE instructions each per round, in the order they
+    were created, until the program exits. The clock advances by a slice per round (the CPUs run
+    in parallel); when every M sleeps it jumps to the earliest deadline one waits for."""
+    rt, cpus = proc.runtime, proc.machine.cpus
     while proc.status is None:
-        pc = cpu.reg("rip")
-        budget = SLICE
-        if limits.max_insns:
-            budget = min(budget, limits.max_insns - proc.executed)
-            if budget <= 0:
-                proc.stderr.write(
-                    f"goemu: stopped after --max-insns {limits.max_insns} instructions (pc={pc:#x})\n".encode()
-                )
-                return 2
-        stop = cpu.run(pc, NEVER, count=budget)
-        proc.executed += budget  # deterministic accounting: slices are counted whole
-        if stop.error is not None:
-            return _fault(proc, cpu, stop.pc)
+        ran = full = False
+        i = 0
+        while i < len(cpus) and proc.status is None:
+            cpu, mp = cpus[i], rt.allm[i]
+            i += 1
+            if mp.addr in rt.parked and not _wake(proc, cpu, mp):
+                continue
+            if proc.status is not None:
+                break
+            budget = SLICE
+            if limits.max_insns:
+                budget = min(budget, limits.max_insns - proc.executed)
+                if budget <= 0:
+                    pc = cpu.reg("rip")
+                    proc.stderr.write(
+                        f"goemu: stopped after --max-insns {limits.max_insns} instructions (pc={pc:#x})\n".encode()
+                    )
+                    return 2
+            proc.stopped_early = False
+            stop = cpu.run(cpu.reg("rip"), NEVER, count=budget)
+            # Unicorn does not tell how many instructions ran: a slice counts whole, or as a
+            # runtime call's worth when it ended at one (deterministic either way).
+            proc.executed += min(budget, CALL_INSNS) if proc.stopped_early else budget
+            ran = True
+            full = full or not proc.stopped_early
+            if stop.error is not None:
+                return _fault(proc, cpu, stop.pc)
+        if proc.status is not None:
+            break
+        if ran:
+            # The CPUs ran in parallel: a round lasts a slice, or a runtime call's worth when
+            # every M stopped at one.
+            rt.clock += (SLICE if full else CALL_INSNS) * NS_PER_INSN
+            continue
+        deadline = rt.next_deadline()
+        if not deadline:
+            _die(proc, None, ["fatal error: goemu: every M sleeps and nothing can wake one"])
+            break
+        rt.clock = max(rt.clock, deadline)
     if proc.status < 0:
         return 2
     return proc.status
+
+
+def _wake(proc: Process, cpu: CPU, mp: M) -> bool:
+    """Let a sleeping M whose wait is over run again: into gogo to the G it picked, or on from
+    where its CPU stopped. False if it sleeps on."""
+    rt = proc.runtime
+    if not rt.woken(mp):
+        return False
+    ok, buf = _call_runtime(proc, cpu.uc, mp, lambda: rt.wake(mp))
+    if not ok:
+        return False
+    if buf is not None:
+        _enter_gogo(proc, cpu, mp.g0, buf.addr)
+    return True
 
 
 def _fault(proc: Process, cpu: CPU, pc: int) -> int:
@@ -283,15 +363,22 @@ def _fault(proc: Process, cpu: CPU, pc: int) -> int:
     space, image = proc.machine.space, proc.machine.image
     gaddr = cpu.reg("r14")
     if space.region_at(gaddr):
-        lines += ["", *traceback.goroutine(image, space, G(space, gaddr), pc, return_pc=False)]
+        lines += ["", *traceback.fault(image, space, G(space, gaddr), pc, cpu.reg("rsp"), cpu.reg("rbp"))]
     proc.stderr.write(("\n".join(lines) + "\n").encode())
     return 2
 
 
-def run(files: list[str], options: Options | None, limits: Limits, stdout: BinaryIO, stderr: BinaryIO) -> int:
+def run(
+    files: list[str],
+    options: Options | None,
+    limits: Limits,
+    stdout: BinaryIO,
+    stderr: BinaryIO,
+    config: Config | None = None,
+) -> int:
     image, gates = build(files, options)
     try:
-        proc = boot(image, gates, stdout, stderr)
+        proc = boot(image, gates, stdout, stderr, config)
     except Throw as t:
         stderr.write(f"fatal error: {t}\n".encode())
         return 2

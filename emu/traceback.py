@@ -1,15 +1,30 @@
-"""Goroutine tracebacks in Go's format: `goroutine N [status]:`, frames, `created by`.
+"""Goroutine tracebacks as Go 1.19 prints them by default (GOTRACEBACK=single): `goroutine N
+[status]:`, every frame of the goroutine's stack innermost first, then `created by`.
 
-goemu prints the frame that called into the runtime (the innermost program frame) and, for
-goroutines other than main, where they were created; walking further frames through the
-frame-pointer chain comes with stack growth.
+Frames are found through the frame-pointer chain that cmd/asm's prologue builds (obj6.go): a
+function with a frame saves its caller's BP in the top word of the frame and points BP at it, so
+its return address is at 8(BP) and its caller's BP at 0(BP); a function without one (frame 0 or
+NOFRAME) has its return address at 0(SP) and leaves BP alone. Go unwinds with its pcsp tables
+instead; the two agree wherever BP is set up, and for the instructions where it is not (prologue,
+epilogue), the instructions cmd/asm inserted say where the return address is, as pcsp would. A
+program that overwrites a saved BP gets a shorter traceback here than from Go.
+
+As in Go's gentraceback: runtime frames are walked but not printed (showframe); a return address
+is looked up at pc-1 (the CALL), the frame a fault interrupted at its pc; at most 100 frames are
+walked, counting the runtime's hidden ones, and `...additional frames elided...` follows only when
+all 100 were printed (gentraceback returns the printed count, so with hidden frames it never is).
 """
 
 from __future__ import annotations
 
-from asm.link import Image
+from dataclasses import dataclass
+
+from asm.link import Image, Symbol
+from asm.objfile import TextSymbol
+from asm.textflag import TOPFRAME
+from runtime.gates import GATES, resume_symbol
 from runtime.layout import G, const
-from runtime.memory import Memory, load
+from runtime.memory import Memory, MemoryFault, load
 
 WAIT_REASONS = (
     "", "GC assist marking", "IO wait", "chan receive (nil chan)", "chan send (nil chan)", "dumping heap",
@@ -20,6 +35,18 @@ WAIT_REASONS = (
 )  # fmt: skip
 STATUS = {const._Grunnable: "runnable", const._Grunning: "running", const._Gsyscall: "syscall"}
 
+MAX_FRAMES = 100  # _TracebackMaxFrames
+ELIDED = "...additional frames elided..."
+RUNTIME = "runtime."
+# Runtime frames Go 1.19 has above the innermost program frame, which goemu's runtime (Python) does
+# not put on the stack but which Go walks, hides and counts toward MAX_FRAMES; counting them cuts a
+# deep stack after the same program frame as Go does (checked against Go 1.19's output).
+SIGPANIC_FRAMES = 2  # a fault: runtime.gopanic, runtime.sigpanic (panicmem is inlined)
+# Parked in (or panicking from) a runtime call: runtime.gopark (or gopanic), chansend, chansend1,
+# as for every channel operation. Semaphores and sleeps differ, and there Go also prints frames of
+# its own (sync.runtime_Semacquire, time.Sleep) that goemu's gates do not have.
+RUNTIME_CALL_FRAMES = 3
+
 
 def status(g: G) -> str:
     if g.atomicstatus == const._Gwaiting:
@@ -27,32 +54,207 @@ def status(g: G) -> str:
     return STATUS.get(g.atomicstatus, "unknown")
 
 
-def _where(image: Image, pc: int, return_pc: bool) -> tuple[str, str] | None:
-    """The function holding pc and `\tfile:LINE +0xOFF`; a return address is looked up at pc-1
-    (the call), as Go does. None for a pc outside every function (a call through a nil func)."""
-    at = pc - 1 if return_pc else pc
-    sym = image.symbol_at(at)
-    if sym is None:
-        return None
-    file, line = image.line_at(at) or ("?", 0)
-    return sym.name, f"\t{file}:{line} +{pc - sym.addr:#x}"
+@dataclass(frozen=True)
+class Cursor:
+    """One frame of the walk: its pc, and SP and BP as they are at that pc. trap: the frame was
+    interrupted at pc (a fault) instead of calling out from it (pc is a return address)."""
+
+    pc: int
+    sp: int
+    bp: int
+    trap: bool = False
+
+
+def goroutine(
+    image: Image,
+    mem: Memory,
+    g: G,
+    pc: int | None = None,
+    return_pc: bool = True,
+    sp: int | None = None,
+    bp: int | None = None,
+) -> list[str]:
+    """The traceback of g. pc is where it faulted (return_pc=False), with sp and bp the CPU's
+    registers there, or the return address of its call into the runtime, with sp and bp as they
+    are once that call returns (SP just above the return address). Without sp and bp only pc's
+    frame can be shown. Without pc, g is not running and is walked from g.sched."""
+    head = f"goroutine {g.goid} [{status(g)}]:"
+    if pc is None:
+        start, hidden = _from_sched(image, mem, g)
+    elif sp is None or bp is None:
+        return [head, *frame_lines(image, pc, return_pc), *created_by(image, g)]
+    elif return_pc:
+        start, hidden = Cursor(pc, sp, bp), RUNTIME_CALL_FRAMES
+    else:
+        start, hidden = _from_fault(image, mem, g, Cursor(pc, sp, bp, trap=True)), SIGPANIC_FRAMES
+    return [head, *_frames(image, mem, g, start, hidden), *created_by(image, g)]
+
+
+def fault(image: Image, mem: Memory, g: G, pc: int, sp: int, bp: int) -> list[str]:
+    """The traceback of g, which faulted at pc with the CPU's SP and BP (sigpanic's view)."""
+    return goroutine(image, mem, g, pc, return_pc=False, sp=sp, bp=bp)
 
 
 def frame_lines(image: Image, pc: int, return_pc: bool) -> list[str]:
     """`main.f()` and its location, or nothing for a pc outside every function."""
-    where = _where(image, pc, return_pc)
-    return [f"{where[0]}()", where[1]] if where else []
+    at = Cursor(pc, 0, 0, trap=not return_pc)
+    fn = _function(image, at)
+    return _frame(image, fn, at) if fn is not None else []
 
 
-def created_by(image: Image, gopc: int) -> list[str]:
-    """`created by main.f` and the location of its go statement (gopc is newproc's return pc)."""
-    where = _where(image, gopc, return_pc=True) if gopc else None
-    return [f"created by {where[0]}", where[1]] if where else []
+def created_by(image: Image, g: G) -> list[str]:
+    """printcreatedby: the function whose go statement started g and where (gopc is newproc's
+    return address); nothing for the main goroutine or one the runtime started."""
+    at = Cursor(g.gopc, 0, 0)
+    fn = _function(image, at) if g.gopc else None
+    if fn is None or g.goid == 1 or not _shown(fn.name):
+        return []
+    return [f"created by {fn.name}", _location(image, fn, at)]
 
 
-def goroutine(image: Image, mem: Memory, g: G, pc: int | None = None, return_pc: bool = True) -> list[str]:
-    """The traceback of g: at pc (where it faulted, or its caller's return address at a runtime
-    call), or from g.sched for a parked G."""
-    if pc is None:
-        pc = load(mem, g.sched.sp, 8)  # a parked G keeps its caller's return address
-    return [f"goroutine {g.goid} [{status(g)}]:", *frame_lines(image, pc, return_pc), *created_by(image, g.gopc)]
+def _from_sched(image: Image, mem: Memory, g: G) -> tuple[Cursor, int]:
+    """Where a goroutine that is not running stopped, and how many runtime frames Go has there.
+    Parked in a runtime call, g.sched.pc is the gate's resume entry, a NOFRAME stub, with g.sched.sp
+    at the caller's return address and g.sched.bp the caller's BP; else (not started yet, or
+    switched out by mcall) g.sched.pc is in the program itself."""
+    sched = Cursor(g.sched.pc, g.sched.sp, g.sched.bp)
+    fn = _function(image, sched)
+    if fn is None or not _is_resume_entry(fn.name):
+        return sched, 0
+    return Cursor(_load(mem, sched.sp), sched.sp + 8, sched.bp), RUNTIME_CALL_FRAMES
+
+
+def _is_resume_entry(name: str) -> bool:
+    """Whether name is the entry a gate's parked goroutine resumes at (runtime.chansend1.resume)."""
+    return any(gate.resume is not None and name == resume_symbol(gate.name) for gate in GATES.values())
+
+
+def _from_fault(image: Image, mem: Memory, g: G, at: Cursor) -> Cursor:
+    """A fault at a pc outside every function is a call through a bad func value (nil: pc 0):
+    Go's sigpanic then takes the caller's frame, whose return address is at 0(SP), still as
+    interrupted there (its line is that of the return address, not of the CALL)."""
+    if _function(image, at) is not None or not _on_stack(g, at.sp, 8):
+        return at
+    return Cursor(_load(mem, at.sp), at.sp + 8, at.bp, trap=True)
+
+
+def _frames(image: Image, mem: Memory, g: G, at: Cursor | None, hidden: int) -> list[str]:
+    """gentraceback's printing loop from `at`, with `hidden` runtime frames already walked. The
+    elision line comes only after 100 printed frames: gentraceback returns the printed count."""
+    lines: list[str] = []
+    walked, printed = hidden, 0
+    while at is not None and walked < MAX_FRAMES:
+        fn = _function(image, at)
+        if fn is None:
+            break
+        walked += 1
+        if _shown(fn.name):
+            lines += _frame(image, fn, at)
+            printed += 1
+        if _text(fn).flags & TOPFRAME:  # runtime.goexit: the bottom of every goroutine's stack
+            break
+        at = _caller(mem, g, fn, at)
+    if printed == MAX_FRAMES:
+        lines.append(ELIDED)
+    return lines
+
+
+def _caller(mem: Memory, g: G, fn: Symbol, at: Cursor) -> Cursor | None:
+    """The frame fn returns to. None where the chain leaves g's stack or stops going up it, so that
+    a corrupt BP or return address ends the walk instead of looping or faulting."""
+    slot = _return_slot(_text(fn), _tracepc(fn, at) - fn.addr)
+    if slot is None:  # BP points at fn's saved BP, the return address above it
+        if not (at.bp >= at.sp and _on_stack(g, at.bp, 16)):
+            return None
+        return Cursor(_load(mem, at.bp + 8), at.bp + 16, _load(mem, at.bp))
+    ret = at.sp + slot
+    if not _on_stack(g, ret, 8):
+        return None
+    return Cursor(_load(mem, ret), ret + 8, at.bp)
+
+
+def _return_slot(fn: TextSymbol, off: int) -> int | None:
+    """Where fn's return address is while it executes the instruction at off: None once the
+    prologue has pointed BP at the saved-BP slot (the address is at 8(BP)), else its offset from
+    SP. Read from the instructions cmd/asm inserted, as Go's pcsp table would say: 0 before the
+    prologue's SUBQ $frame, SP (and in the morestack call), the frame size until BP is set, and
+    again from the epilogue's restore of the caller's BP until its ADDQ. The program's own
+    instructions run with BP set up."""
+    if fn.frame <= 0 or fn.noframe:
+        return 0
+    slot: int | None = 0
+    for ins in fn.instructions:
+        if not ins.code:
+            continue
+        if ins.inserted and ins.text.startswith("CALL\truntime.morestack"):
+            slot = 0
+        elif not ins.inserted:
+            slot = None
+        if ins.offset <= off < ins.offset + len(ins.code):
+            return slot
+        slot = _slot_after(ins.text, slot, fn.frame)
+    return slot
+
+
+def _slot_after(text: str, slot: int | None, frame: int) -> int | None:
+    """The return address's place after a frame-building instruction of cmd/asm's (LEAQ n(SP), BP;
+    MOVQ n(SP), BP; SUBQ/ADDQ $frame, SP); other instructions leave it where it was."""
+    op, _, args = text.partition("\t")
+    dst = args.rpartition(", ")[2]
+    if dst == "BP" and args.endswith("(SP), BP"):
+        return None if op == "LEAQ" else frame
+    if dst == "SP" and args.startswith("$"):
+        return frame if op == "SUBQ" else 0 if op == "ADDQ" else slot
+    return slot
+
+
+def _function(image: Image, at: Cursor) -> Symbol | None:
+    """findfunc: the function holding pc. A return address just past its function's code (a CALL
+    that never returns, last in it) still belongs to it: Go's function table gives it the padding
+    up to the next function."""
+    fn = image.symbol_at(at.pc)
+    if (fn is None or fn.text is None) and not at.trap:
+        fn = image.symbol_at(at.pc - 1)
+    return fn if fn is not None and fn.text is not None else None
+
+
+def _frame(image: Image, fn: Symbol, at: Cursor) -> list[str]:
+    """`main.f()` and `\tfile:LINE +0xOFF`. Assembly functions carry no argument metadata, so Go
+    prints no arguments for them."""
+    return [f"{fn.name}()", _location(image, fn, at)]
+
+
+def _location(image: Image, fn: Symbol, at: Cursor) -> str:
+    """`\tfile:LINE +0xOFF`, the offset from the function's entry, left out at the entry itself."""
+    file, line = image.line_at(_tracepc(fn, at)) or ("?", 0)
+    off = f" +{at.pc - fn.addr:#x}" if at.pc > fn.addr else ""
+    return f"\t{file}:{line}{off}"
+
+
+def _tracepc(fn: Symbol, at: Cursor) -> int:
+    """The pc a frame's line is looked up at: a return address backs up into its CALL."""
+    return at.pc - 1 if not at.trap and at.pc > fn.addr else at.pc
+
+
+def _shown(name: str) -> bool:
+    """showfuncinfo: runtime functions are hidden, except exported ones (runtime.Gosched)."""
+    if not name.startswith(RUNTIME):
+        return "." in name
+    return "A" <= name[len(RUNTIME) : len(RUNTIME) + 1] <= "Z"
+
+
+def _text(fn: Symbol) -> TextSymbol:
+    assert fn.text is not None  # _function returns text symbols only
+    return fn.text
+
+
+def _on_stack(g: G, addr: int, size: int) -> bool:
+    return g.stack.lo <= addr and addr + size <= g.stack.hi
+
+
+def _load(mem: Memory, addr: int) -> int:
+    """A word of g's stack; 0 (no function's pc) if it cannot be read, which ends the walk."""
+    try:
+        return load(mem, addr, 8)
+    except MemoryFault:
+        return 0

@@ -4,6 +4,7 @@ from . import chan as _chan  # noqa: F401  (imported for their @gate registratio
 from . import print as _print  # noqa: F401
 from . import proc as _proc  # noqa: F401
 from . import sema as _sema  # noqa: F401
+from . import time as _time  # noqa: F401
 from .gates import GATES
 
 __all__ = ["GATES"]

@@ -20,12 +20,17 @@ def _out(rt: Runtime, text: str) -> None:
 
 @gate("runtime.printlock")
 def printlock(rt: Runtime, mp: M, frame: Frame) -> None:
+    """The first printlock of an M takes debuglock: one println's pieces stay together."""
+    if mp.printlock == 0:
+        rt.lock(mp, rt.debuglock)  # may sleep; the call is then made again
     mp.printlock += 1
 
 
 @gate("runtime.printunlock")
 def printunlock(rt: Runtime, mp: M, frame: Frame) -> None:
     mp.printlock -= 1
+    if mp.printlock == 0:
+        rt.unlock(rt.debuglock)
 
 
 @gate("runtime.printint", args=8)

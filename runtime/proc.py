@@ -11,17 +11,24 @@ with later steps.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import functools
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
+from math import gcd
+from typing import NoReturn
 
+from . import time
 from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
 from .malloc import Arena, OutOfMemory
-from .memory import Memory, store
+from .memory import Memory, load, store
 
 PTR_SIZE = 8
+MASK64 = (1 << 64) - 1
 RUNQ_SIZE = 256  # len(p.runq)
-G0_STACK_SIZE = 64 << 10  # goemu's g0 stacks (Go's m0 uses the OS stack; other Ms' g0 have 16 KiB)
+G0_STACK_SIZE = 64 << 10  # m0's g0 stack (Go's m0 runs on the OS stack; other Ms' g0 have 16 KiB)
+# The deterministic clock starts where the Go playground's fake time does (2009-11-10 23:00 UTC).
+CLOCK_START = 1257894000_000000000
 
 
 class Throw(Exception):
@@ -40,6 +47,44 @@ class Deadlock(Throw):
 
 
 @dataclass
+class Park:
+    """How an M sleeps: on its note m.park (stopm, stoplockedm), or in netpoll until a time."""
+
+    resume: Callable[[], Gobuf | None]  # the M's code once woken, up to the G it executes
+    note: int = 0  # the note's address: woken when its key is set (notewakeup)
+    until: int = 0  # a deadline on the clock (netpoll's, a nanosleep's), with note 0
+    poll: bool = False  # in netpoll: netpollBreak wakes it too
+    lock: int = 0  # a runtime mutex it waits for: woken when its key is 0 (unlocked)
+
+
+class Blocked(Exception):
+    """The M goes to sleep: its CPU stops where it is until Runtime.wake runs park.resume."""
+
+    def __init__(self, mp: M, park: Park) -> None:
+        super().__init__(f"m{mp.id} sleeps")
+        self.mp, self.park = mp, park
+
+
+class RandomOrder:
+    """randomOrder: enumerates 0..count-1 from a random start with a random coprime stride, the
+    order in which stealWork visits the Ps."""
+
+    def __init__(self) -> None:
+        self.count = 0
+        self.coprimes: list[int] = []
+
+    def reset(self, count: int) -> None:
+        self.count = count
+        self.coprimes = [i for i in range(1, count + 1) if gcd(i, count) == 1]
+
+    def enum(self, i: int) -> Iterator[int]:
+        pos, inc = i % self.count, self.coprimes[i % len(self.coprimes)]
+        for _ in range(self.count):
+            yield pos
+            pos = (pos + inc) % self.count
+
+
+@dataclass
 class Symbols:
     """Addresses of the runtime's assembly the scheduler needs (from the linked image)."""
 
@@ -47,6 +92,8 @@ class Symbols:
     main_pc: int  # runtime·mainPC: the funcval of the main goroutine's function
     resume: dict[str, int] = field(default_factory=dict)  # gate name -> its resume entry (gopark)
     system_pcs: frozenset[int] = frozenset()  # entries of runtime functions other than runtime.main
+    main_started: int = 0  # runtime.mainStarted (bool)
+    goroutine_ready: int = 0  # runtime.goroutineReadyPC: the funcval of sleep timers
 
 
 @dataclass
@@ -55,8 +102,16 @@ class Runtime:
     arena: Arena
     syms: Symbols
     g0_stack_base: int  # where the emulator mapped the g0 stacks, G0_STACK_SIZE each
-    gomaxprocs: int = 1
+    gomaxprocs: int = 1  # what GOMAXPROCS asks at start; then the number of Ps
     write: Callable[[int, bytes], None] = lambda fd, data: None  # the process's stdout/stderr
+    newosproc: Callable[[M], None] = lambda mp: None  # the emulator gives a new M its CPU
+    clock: int = CLOCK_START  # nanotime(): advanced by the emulator as instructions execute
+    parked: dict[int, Park] = field(default_factory=dict)  # sleeping Ms by address
+    netpoll_inited: bool = False  # netpollGenericInit ran (the first timer)
+    netpoll_break: bool = False  # netpollBreak: the M in netpoll returns early
+    idlep_mask: int = 0  # idlepMask and timerpMask, Go's bitmasks over allp (globals in Go)
+    timerp_mask: int = 0
+    steal_order: RandomOrder = field(default_factory=RandomOrder)
     sched: Schedt = field(init=False)
     allm: list[M] = field(default_factory=list)
     allp: list[P] = field(default_factory=list)
@@ -70,6 +125,7 @@ class Runtime:
         self.arena = Arena(self.arena.base, half)
         self.sched = Schedt(self.mem, self.arena.alloc(Schedt.STRUCT.size, 64))
         self.zerobase = self.arena.alloc(8, 8)  # runtime.zerobase: the address of every 0-byte object
+        self.debuglock = self.arena.alloc(8, 8)  # the mutex of print's output
 
     def new(self, cls):  # type: ignore[no-untyped-def]
         """A zeroed struct in the arena (Go's new(T))."""
@@ -93,26 +149,104 @@ class Runtime:
     def schedinit(self, m0: M) -> None:
         self.sched.maxmcount = 10000
         self.mcommoninit(m0)
-        self.procresize(m0, self.gomaxprocs)
+        self.sched.lastpoll = self.nanotime()
+        # runtime.main's newm(sysmon) takes m1 and counts in nmsys; goemu's sysmon runs between
+        # slices (no M of its own), so the id and the count are reserved here.
+        self.sched.mnext += 1
+        self.sched.nmsys += 1
+        nprocs, self.gomaxprocs = self.gomaxprocs, 0
+        self.procresize(m0, nprocs)
 
     def mcommoninit(self, mp: M) -> None:
+        if self.sched.mnext - self.sched.nmfreed >= self.sched.maxmcount:
+            raise Throw(f"thread exhaustion (program exceeds {self.sched.maxmcount}-thread limit)")
         mp.id = self.sched.mnext
         self.sched.mnext += 1
+        # Go seeds fastrand from the id and the CPU tick counter; goemu from the id alone.
+        mp.fastrand = splitmix64(mp.id) or 1
         self.allm.append(mp)
 
-    def procresize(self, mp: M, nprocs: int) -> None:
-        """Create the Ps and wire P0 to the current M (the first call, from schedinit)."""
+    def procresize(self, mp: M, nprocs: int) -> list[P]:
+        """Create or destroy Ps to have nprocs, keep the current M on its P (or P0), make the rest
+        idle; returns the Ps with work for startTheWorld to run."""
+        old = self.gomaxprocs
         while len(self.allp) < nprocs:
-            pp = self.new(P)
-            pp.id = len(self.allp)
+            self.allp.append(self.new(P))
+        for i in range(old, nprocs):
+            pp = self.allp[i]
+            pp.id, pp.status = i, const._Pgcstop  # p.init
+        if mp.p and P(self.mem, mp.p).id < nprocs:
+            P(self.mem, mp.p).status = const._Prunning
+        else:
+            if mp.p:
+                P(self.mem, mp.p).m = 0
+            mp.p = 0
+            p0 = self.allp[0]
+            p0.m, p0.status = 0, const._Pidle
+            self.acquirep(mp, p0)
+        for pp in self.allp[nprocs:old]:
+            self.pdestroy(mp, pp)
+        del self.allp[nprocs:]
+        self.idlep_mask &= (1 << nprocs) - 1
+        self.timerp_mask &= (1 << nprocs) - 1
+        runnable: list[P] = []
+        for pp in reversed(self.allp):
+            if pp.addr == mp.p:
+                continue
+            pp.status = const._Pidle
+            if self.runqempty(pp):
+                self.pidleput(pp)
+            else:
+                nm = self.mget()
+                pp.m = nm.addr if nm is not None else 0
+                runnable.insert(0, pp)
+        self.steal_order.reset(nprocs)
+        self.gomaxprocs = nprocs
+        return runnable
+
+    def pdestroy(self, mp: M, pp: P) -> None:
+        """p.destroy: its Gs go to the head of the global queue, its timers to the current P,
+        its free Gs to the global lists; the P is dead."""
+        while pp.runqhead != pp.runqtail:
+            pp.runqtail = (pp.runqtail - 1) & 0xFFFFFFFF
+            self.globrunqputhead(G(self.mem, pp.runq[pp.runqtail % RUNQ_SIZE]))
+        if pp.runnext:
+            self.globrunqputhead(G(self.mem, pp.runnext))
+            pp.runnext = 0
+        time.moveTimers(self, P(self.mem, mp.p), pp)
+        while pp.gFree.n:
+            gp = self._gpop(pp.gFree.gList)
+            pp.gFree.n -= 1
+            sfree = self.sched.gFree
+            self._gpush(sfree.stack if gp.stack.lo else sfree.noStack, gp)
+            sfree.n += 1
+        pp.status = const._Pdead
+
+    def stopTheWorld(self, mp: M) -> None:
+        """Every P but the caller's to _Pgcstop. The other CPUs are between slices whenever Python
+        runs, but a G running on one of them cannot be stopped without preemption (issue 4)."""
+        self.sched.gcwaiting = 1
+        P(self.mem, mp.p).status = const._Pgcstop
+        for pp in self.allp:
+            if pp.status == const._Prunning:
+                raise Throw("goemu: stopping the world while other Ps run Gs needs preemption (not implemented yet)")
+        while (pp := self.pidleget()) is not None:
             pp.status = const._Pgcstop
-            self.allp.append(pp)
-        p0 = self.allp[0]
-        mp.p, p0.m = p0.addr, mp.addr
-        p0.status = const._Prunning
-        for pp in self.allp[1:]:
-            pp.status = const._Pidle  # pidleput: goemu keeps no idle-P list yet
-        self.sched.npidle = nprocs - 1
+        for pp in self.allp:
+            if pp.status == const._Psyscall:
+                pp.status = const._Pgcstop
+
+    def startTheWorld(self, mp: M, procs: int) -> None:
+        for pp in self.procresize(mp, procs):
+            if pp.m:
+                nm = M(self.mem, pp.m)
+                pp.m = 0
+                nm.nextp = pp.addr
+                self.notewakeup(nm.addr_of("park"))
+            else:
+                self.newm(False, pp)
+        self.sched.gcwaiting = 0
+        self.wakep()
 
     # ---- goroutines ------------------------------------------------------------------------
 
@@ -134,6 +268,8 @@ class Runtime:
         pp = P(self.mem, mp.p)
         newg = self.newproc1(fn, pp, callerpc)
         self.runqput(pp, newg, True)
+        if self.mainStarted():
+            self.wakep()
         return newg
 
     def newproc1(self, fn: Funcval, pp: P, callerpc: int) -> G:
@@ -259,6 +395,42 @@ class Runtime:
         q.tail = batch[-1]
         self.sched.runqsize += len(batch)
 
+    def runqempty(self, pp: P) -> bool:
+        return pp.runqhead == pp.runqtail and not pp.runnext
+
+    def runqgrab(self, pp: P, batch_head: int, from_: P, steal_runnext: bool) -> int:
+        """Take half of from_'s local queue (rounded up) into pp's ring at batch_head; with an
+        empty queue and steal_runnext, its runnext. (Go sleeps 3us before taking the runnext of a
+        running P, to let it schedule the G itself: instantaneous here.)"""
+        h, t = from_.runqhead, from_.runqtail
+        n = (t - h) & 0xFFFFFFFF
+        n -= n // 2
+        if n == 0:
+            if steal_runnext and from_.runnext:
+                pp.runq[batch_head % RUNQ_SIZE] = from_.runnext
+                from_.runnext = 0
+                return 1
+            return 0
+        for i in range(n):
+            pp.runq[(batch_head + i) % RUNQ_SIZE] = from_.runq[(h + i) % RUNQ_SIZE]
+        from_.runqhead = (h + n) & 0xFFFFFFFF
+        return n
+
+    def runqsteal(self, pp: P, p2: P, steal_runnext: bool) -> G | None:
+        """Steal half of p2's Gs into pp's queue; returns one of them to run."""
+        t = pp.runqtail
+        n = self.runqgrab(pp, t, p2, steal_runnext)
+        if n == 0:
+            return None
+        n -= 1
+        gp = G(self.mem, pp.runq[(t + n) % RUNQ_SIZE])
+        if n == 0:
+            return gp
+        if ((t - pp.runqhead) & 0xFFFFFFFF) + n >= RUNQ_SIZE:
+            raise Throw("runqsteal: runq overflow")
+        pp.runqtail = (t + n) & 0xFFFFFFFF
+        return gp
+
     def runqget(self, pp: P) -> tuple[G | None, bool]:
         """The next G of pp's local queue: runnext first (inheriting the time slice)."""
         nxt = pp.runnext
@@ -296,30 +468,146 @@ class Runtime:
         gp.schedlink = 0
         return gp
 
-    # ---- scheduling ------------------------------------------------------------------------
+    # ---- scheduling ----------------------------------------------------------------------
 
     def schedule(self, mp: M) -> Gobuf:
-        """Find a runnable G and execute it; returns the gobuf the M's CPU must gogo to."""
-        pp = P(self.mem, mp.p)
-        gp, inherit = self.find_runnable(mp, pp)
-        if gp is None:
-            raise Deadlock()  # one M: nothing else can make a G runnable (checkdead)
-        if gp.lockedm:
-            # startlockedm hands the P to the G's own M, whose schedule() runs it through
-            # stoplockedm and execute(lockedg, inheritTime=false). goemu has one M: same effect.
-            inherit = False
-        return self.execute(mp, gp, inherit)
+        """One round of scheduling: find a runnable G and execute it. Returns the gobuf the M's CPU
+        must gogo to; raises Blocked when the M goes to sleep instead (its CPU stops)."""
+        if mp.lockedg:
+            self.stoplockedm(mp)
+        while True:
+            pp = P(self.mem, mp.p)
+            pp.preempt = False
+            if mp.spinning and not self.runqempty(pp):
+                raise Throw("schedule: spinning with local work")
+            gp, inherit, try_wakep = self.find_runnable(mp)
+            if mp.spinning:
+                self.resetspinning(mp)
+            if try_wakep:
+                self.wakep()
+            if gp.lockedm:
+                # Hand our P to the G's own M, then sleep until given one (goto top afterwards).
+                self.startlockedm(mp, gp)
+                continue
+            return self.execute(mp, gp, inherit)
 
-    def find_runnable(self, mp: M, pp: P) -> tuple[G | None, bool]:
-        """findRunnable's first steps: fairness check of the global queue, local, then global."""
-        if pp.schedtick % 61 == 0 and self.sched.runqsize > 0:
-            gp = self.globrunqget(pp, 1)
+    def find_runnable(self, mp: M) -> tuple[G, bool, bool]:
+        """findRunnable: a G to run (and whether it inherits the time slice), after timers, the
+        global queue's fairness turn, the local and global queues and stealing; with nothing to
+        do, the M gives up its P and sleeps (stopm) or waits in netpoll for the next timer."""
+        while True:
+            pp = P(self.mem, mp.p)
+            now, poll_until, _ = time.checkTimers(self, mp, pp, 0)
+            if pp.schedtick % 61 == 0 and self.sched.runqsize > 0:
+                gp = self.globrunqget(pp, 1)
+                if gp is not None:
+                    return gp, False, False
+            gp, inherit = self.runqget(pp)
             if gp is not None:
-                return gp, False
-        gp, inherit = self.runqget(pp)
-        if gp is not None:
-            return gp, inherit
-        return self.globrunqget(pp, 0), False
+                return gp, inherit, False
+            if self.sched.runqsize:
+                gp = self.globrunqget(pp, 0)
+                if gp is not None:
+                    return gp, False, False
+            procs = self.gomaxprocs
+            if mp.spinning or 2 * self.sched.nmspinning < procs - self.sched.npidle:
+                if not mp.spinning:
+                    mp.spinning = True
+                    self.sched.nmspinning += 1
+                gp, inherit, now, w, new_work = self.stealWork(mp, now)
+                if gp is not None:
+                    return gp, inherit, False
+                if new_work:
+                    continue
+                if w and (poll_until == 0 or w < poll_until):
+                    poll_until = w
+            # We have nothing to do: return the P and block.
+            if self.sched.runqsize:
+                return self.globrunqget(pp, 0), False, False  # type: ignore[return-value]
+            if self.releasep(mp) != pp.addr:
+                raise Throw("findrunnable: wrong p")
+            self.pidleput(pp)
+            was_spinning = bool(mp.spinning)
+            if mp.spinning:
+                mp.spinning = False
+                self.sched.nmspinning -= 1
+                p2 = self.checkRunqsNoP()
+                if p2 is not None:
+                    self.acquirep(mp, p2)
+                    mp.spinning = True
+                    self.sched.nmspinning += 1
+                    continue
+                poll_until = time.checkTimersNoP(self, poll_until)
+            if self.netpoll_inited and poll_until and self.sched.lastpoll:
+                self.sched.lastpoll = 0
+                self.sched.pollUntil = poll_until
+                # netpoll(delay): the M waits for the next timer (no network: nothing else wakes it
+                # but netpollBreak). The deterministic clock jumps there when every M sleeps.
+                resume = functools.partial(self.after_netpoll, mp, was_spinning)
+                self.block(mp, Park(resume, until=poll_until, poll=True))
+            self.stopm(mp)
+
+    def after_netpoll(self, mp: M, was_spinning: bool) -> Gobuf:
+        """findRunnable after netpoll returned: take an idle P and look again, or sleep."""
+        self.sched.pollUntil = 0
+        self.sched.lastpoll = self.nanotime()
+        pp = self.pidleget()
+        if pp is None:
+            self.stopm(mp)  # raises Blocked; the M continues in schedule() when woken
+        self.acquirep(mp, pp)  # type: ignore[arg-type]
+        if was_spinning:
+            mp.spinning = True
+            self.sched.nmspinning += 1
+        return self.schedule(mp)
+
+    def resetspinning(self, mp: M) -> None:
+        """The M found work and stops spinning; the last spinning M wakes another (wakep)."""
+        mp.spinning = False
+        self.sched.nmspinning -= 1
+        if self.sched.nmspinning < 0:
+            raise Throw("findrunnable: negative nmspinning")
+        self.wakep()
+
+    def stealWork(self, mp: M, now: int) -> tuple[G | None, bool, int, int, bool]:
+        """Four passes over the other Ps in a random order: steal half of a local run queue (the
+        last pass also runnext, and runs the timers of the Ps that have some)."""
+        pp = P(self.mem, mp.p)
+        ran_timer = False
+        poll_until = 0
+        steal_tries = 4
+        for i in range(steal_tries):
+            steal_timers_or_runnext = i == steal_tries - 1
+            for pos in self.steal_order.enum(self.fastrand(mp)):
+                p2 = self.allp[pos]
+                if p2.addr == pp.addr:
+                    continue
+                if steal_timers_or_runnext and self.timerp_mask >> pos & 1:
+                    now, w, ran = time.checkTimers(self, mp, p2, now)
+                    if w and (poll_until == 0 or w < poll_until):
+                        poll_until = w
+                    if ran:
+                        gp, inherit = self.runqget(pp)
+                        if gp is not None:
+                            return gp, inherit, now, poll_until, ran_timer
+                        ran_timer = True
+                if not self.idlep_mask >> pos & 1:
+                    gp = self.runqsteal(pp, p2, steal_timers_or_runnext)
+                    if gp is not None:
+                        return gp, False, now, poll_until, ran_timer
+        return None, False, now, poll_until, ran_timer
+
+    def checkRunqsNoP(self) -> P | None:
+        """A spinning M turning idle looks once more for a P with work; it takes an idle P for it."""
+        for p2 in self.allp:
+            if not self.idlep_mask >> p2.id & 1 and not self.runqempty(p2):
+                return self.pidleget()
+        return None
+
+    def fastrand(self, mp: M) -> int:
+        """Go 1.19's per-M wyrand (m.fastrand)."""
+        mp.fastrand = (mp.fastrand + 0xA0761D6478BD642F) & MASK64
+        prod = mp.fastrand * (mp.fastrand ^ 0xE7037ED1A0B428DB)
+        return ((prod >> 64) ^ prod) & 0xFFFFFFFF
 
     def curg(self, mp: M) -> G:
         return G(self.mem, mp.curg)
@@ -340,28 +628,47 @@ class Runtime:
     def globrunqput(self, gp: G) -> None:
         self.globrunqputbatch([gp.addr])
 
-    def gopark(self, mp: M, frame: Frame, gate_name: str, reason: int) -> Gobuf:
+    def globrunqputhead(self, gp: G) -> None:
+        q = self.sched.runq
+        gp.schedlink = q.head
+        q.head = gp.addr
+        if not q.tail:
+            q.tail = gp.addr
+        self.sched.runqsize += 1
+
+    def gopark(
+        self, mp: M, frame: Frame, gate_name: str, reason: int, unlockf: Callable[[G], bool] | None = None
+    ) -> Gobuf:
         """Park the calling goroutine inside a gate: mcall(park_m), with g.sched set so that the
         G, when readied and run again, enters the gate's resume entry (the code after gopark)
         with the caller's return address still on its stack."""
+        return self.park_m(mp, self.save_resume(mp, frame, gate_name), reason, unlockf)
+
+    def save_resume(self, mp: M, frame: Frame, gate_name: str) -> G:
+        """mcall from inside a gate: g.sched enters the gate's resume entry (the code after the
+        mcall) with the caller's return address still on the stack."""
         gp = self.curg(mp)
         gp.sched.pc = self.syms.resume[gate_name]
         gp.sched.sp = frame.sp
         gp.sched.bp = frame.bp
-        return self.park_m(mp, gp, reason)
+        return gp
 
-    def park_m(self, mp: M, gp: G, reason: int) -> Gobuf:
+    def park_m(self, mp: M, gp: G, reason: int, unlockf: Callable[[G], bool] | None = None) -> Gobuf:
         gp.atomicstatus = const._Gwaiting
         gp.waitreason = reason
         self.dropg(mp)
+        if unlockf is not None and not unlockf(gp):
+            gp.atomicstatus = const._Grunnable
+            return self.execute(mp, gp, True)  # schedule it right back
         return self.schedule(mp)
 
     def goready(self, mp: M, gp: G) -> None:
-        """ready(gp, next=true): the woken G goes to the current P's runnext."""
+        """ready(gp, next=true): the woken G goes to the current P's runnext; wake an idle P."""
         if gp.atomicstatus != const._Gwaiting:
             raise Throw("bad g->status in ready")
         gp.atomicstatus = const._Grunnable
         self.runqput(P(self.mem, mp.p), gp, True)
+        self.wakep()
 
     def gosched_m(self, mp: M, gp: G) -> Gobuf:
         """goschedImpl: the G goes to the tail of the global queue (not the local one)."""
@@ -372,13 +679,17 @@ class Runtime:
 
     def goexit0(self, mp: M, gp: G) -> Gobuf:
         gp.atomicstatus = const._Gdead
+        if self.is_system_goroutine(gp):
+            self.sched.ngsys -= 1
         gp.m = 0
-        gp.lockedm = 0
+        gp.lockedm = 0  # a G exiting locked would take its thread with it (mexit): not modelled
+        mp.lockedg = 0
         gp.preemptStop = gp.paniconfault = False
         gp._defer = gp._panic = 0
         gp.waitreason = 0
         gp.param = gp.labels = gp.timer = 0
         self.dropg(mp)
+        mp.lockedInt = 0
         self.gfput(P(self.mem, mp.p), gp)
         return self.schedule(mp)
 
@@ -392,6 +703,270 @@ class Runtime:
             pp = P(self.mem, mp.p)
             pp.schedtick += 1
         return gp.sched
+
+    # ---- Ms and Ps: idle lists, starting and stopping Ms -------------------------------------
+
+    def nanotime(self) -> int:
+        return self.clock
+
+    def mainStarted(self) -> bool:
+        return bool(self.syms.main_started and load(self.mem, self.syms.main_started, 1))
+
+    def allocm(self, nextp: int) -> M:
+        """A new M with a g0 of 16 KiB from the heap (as allocm on linux) and its CPU."""
+        mp = self.new(M)
+        g0 = self.malg(16 << 10)
+        g0.sched.sp = g0.stack.hi
+        g0.m, mp.g0 = mp.addr, g0.addr
+        mp.nextp = nextp
+        return mp
+
+    def newm(self, spinning: bool, pp: P | None) -> M:
+        """newm + newosproc: the thread starts in mstart, which acquires nextp and schedules."""
+        mp = self.allocm(pp.addr if pp is not None else 0)
+        self.mcommoninit(mp)
+        self.newosproc(mp)
+
+        def mstart1() -> Gobuf:
+            if spinning:
+                mp.spinning = True  # mspinning
+            self.acquirep(mp, P(self.mem, mp.nextp))
+            mp.nextp = 0
+            return self.schedule(mp)
+
+        self.parked[mp.addr] = Park(mstart1, note=mp.addr_of("park"))
+        self.notewakeup(mp.addr_of("park"))  # the new thread runs at once
+        return mp
+
+    def lock(self, mp: M, mutex: int) -> None:
+        """lock(&l) (lock_futex.go): take it, or sleep until it is free; the M then resumes at
+        the instruction it stopped at, a gate, whose call takes the lock again."""
+        if load(self.mem, mutex, 8) != 0:
+            self.block(mp, Park(lambda: None, lock=mutex))
+        store(self.mem, mutex, 8, 1)  # mutex_locked
+
+    def unlock(self, mutex: int) -> None:
+        store(self.mem, mutex, 8, 0)
+
+    def notewakeup(self, note: int) -> None:
+        store(self.mem, note, 8, 1)
+
+    def mPark(self, mp: M, resume: Callable[[], Gobuf]) -> NoReturn:
+        """notesleep(&m.park): the M's CPU stops; resume runs when another M wakes it."""
+        self.block(mp, Park(resume, note=mp.addr_of("park")))
+
+    def block(self, mp: M, park: Park) -> NoReturn:
+        """The M sleeps: remembered in parked, its CPU stops (Blocked unwinds to the emulator)."""
+        self.parked[mp.addr] = park
+        raise Blocked(mp, park)
+
+    def mput(self, mp: M) -> None:
+        mp.schedlink = self.sched.midle
+        self.sched.midle = mp.addr
+        self.sched.nmidle += 1
+        self.checkdead()
+
+    def mget(self) -> M | None:
+        if not self.sched.midle:
+            return None
+        mp = M(self.mem, self.sched.midle)
+        self.sched.midle = mp.schedlink
+        self.sched.nmidle -= 1
+        return mp
+
+    def stopm(self, mp: M) -> NoReturn:
+        """Put the M on the idle list and sleep until startm hands it a P (in nextp); it then
+        runs schedule() again."""
+        if mp.p:
+            raise Throw("stopm holding p")
+        if mp.spinning:
+            raise Throw("stopm spinning")
+        self.mput(mp)
+
+        def resume() -> Gobuf:
+            self.acquirep(mp, P(self.mem, mp.nextp))
+            mp.nextp = 0
+            return self.schedule(mp)
+
+        self.mPark(mp, resume)
+
+    def startm(self, pp: P | None, spinning: bool) -> None:
+        """Run pp (or an idle P) on an idle M, or on a new one."""
+        if pp is None:
+            pp = self.pidleget()
+            if pp is None:
+                if spinning:
+                    self.sched.nmspinning -= 1
+                return
+        nmp = self.mget()
+        if nmp is None:
+            self.newm(spinning, pp)
+            return
+        if nmp.spinning:
+            raise Throw("startm: m is spinning")
+        if nmp.nextp:
+            raise Throw("startm: m has p")
+        if spinning and not self.runqempty(pp):
+            raise Throw("startm: p has runnable gs")
+        nmp.spinning = spinning
+        nmp.nextp = pp.addr
+        self.notewakeup(nmp.addr_of("park"))
+
+    def wakep(self) -> None:
+        """Start a spinning M for an idle P, unless one spins already."""
+        if self.sched.npidle == 0 or self.sched.nmspinning != 0:
+            return
+        self.sched.nmspinning = 1
+        self.startm(None, True)
+
+    def handoffp(self, pp: P) -> None:
+        """A P released by a blocking M: start an M for it if there is work, else make it idle."""
+        if not self.runqempty(pp) or self.sched.runqsize:
+            self.startm(pp, False)
+            return
+        if self.sched.nmspinning + self.sched.npidle == 0:
+            self.sched.nmspinning = 1
+            self.startm(pp, True)
+            return
+        if self.sched.npidle == self.gomaxprocs - 1 and self.sched.lastpoll:
+            self.startm(pp, False)  # the last running P, and nobody polls: an M must wait for timers
+            return
+        when = time.nobarrierWakeTime(pp)
+        self.pidleput(pp)
+        if when:
+            time.wakeNetPoller(self, when)
+
+    def stoplockedm(self, mp: M) -> None:
+        """The M's locked G blocked: give the P away and sleep until the G is runnable again."""
+        lockedg = G(self.mem, mp.lockedg)
+        if lockedg.lockedm != mp.addr:
+            raise Throw("stoplockedm: inconsistent locking")
+        if mp.p:
+            self.handoffp(P(self.mem, self.releasep(mp)))
+        self.incidlelocked(1)
+
+        def resume() -> Gobuf:
+            if G(self.mem, mp.lockedg).atomicstatus != const._Grunnable:
+                raise Throw("stoplockedm: not runnable")
+            self.acquirep(mp, P(self.mem, mp.nextp))
+            mp.nextp = 0
+            return self.execute(mp, G(self.mem, mp.lockedg), False)
+
+        self.mPark(mp, resume)
+
+    def startlockedm(self, mp: M, gp: G) -> NoReturn:
+        """Hand the current P to gp's locked M and wake it; this M goes idle."""
+        lm = M(self.mem, gp.lockedm)
+        if lm.addr == mp.addr:
+            raise Throw("startlockedm: locked to me")
+        if lm.nextp:
+            raise Throw("startlockedm: m has p")
+        self.incidlelocked(-1)
+        lm.nextp = self.releasep(mp)
+        self.notewakeup(lm.addr_of("park"))
+        self.stopm(mp)
+
+    def incidlelocked(self, v: int) -> None:
+        self.sched.nmidlelocked += v
+        if v > 0:
+            self.checkdead()
+
+    def checkdead(self) -> None:
+        """No M running: a deadlock unless a timer will fire (an M then waits in netpoll)."""
+        run = self.sched.mnext - self.sched.nmfreed - self.sched.nmidle - self.sched.nmidlelocked - self.sched.nmsys
+        if run > 0:
+            return
+        if run < 0:
+            raise Throw("checkdead: inconsistent counts")
+        grunning = 0
+        for gp in (G(self.mem, a) for a in self.allgs):
+            if self.is_system_goroutine(gp):
+                continue
+            s = gp.atomicstatus & ~const._Gscan
+            if s in (const._Gwaiting, const._Gpreempted):
+                grunning += 1
+            elif s in (const._Grunnable, const._Grunning, const._Gsyscall):
+                raise Throw("checkdead: runnable g")
+        if grunning == 0:
+            raise Throw("no goroutines (main called runtime.Goexit) - deadlock!")
+        if any(pp.numTimers for pp in self.allp):
+            return
+        raise Deadlock()
+
+    def acquirep(self, mp: M, pp: P) -> None:
+        """wirep: associate pp with the M."""
+        if mp.p:
+            raise Throw("wirep: already in go")
+        if pp.m or pp.status != const._Pidle:
+            raise Throw("wirep: invalid p state")
+        mp.p, pp.m = pp.addr, mp.addr
+        pp.status = const._Prunning
+
+    def releasep(self, mp: M) -> int:
+        pp = P(self.mem, mp.p)
+        if pp.m != mp.addr or pp.status != const._Prunning:
+            raise Throw("releasep: invalid p state")
+        mp.p = 0
+        pp.m = 0
+        pp.status = const._Pidle
+        return pp.addr
+
+    def pidleput(self, pp: P) -> None:
+        """Put pp on the idle P list (LIFO through p.link)."""
+        if not self.runqempty(pp):
+            raise Throw("pidleput: P has non-empty run queue")
+        if pp.numTimers == 0:
+            self.timerp_mask &= ~(1 << pp.id)  # updateTimerPMask
+        self.idlep_mask |= 1 << pp.id
+        pp.link = self.sched.pidle
+        self.sched.pidle = pp.addr
+        self.sched.npidle += 1
+
+    def pidleget(self) -> P | None:
+        if not self.sched.pidle:
+            return None
+        pp = P(self.mem, self.sched.pidle)
+        self.timerp_mask |= 1 << pp.id
+        self.idlep_mask &= ~(1 << pp.id)
+        self.sched.pidle = pp.link
+        self.sched.npidle -= 1
+        return pp
+
+    def woken(self, mp: M) -> bool:
+        """Is the M asleep with its wait over (note posted, netpoll deadline reached or broken)?"""
+        park = self.parked.get(mp.addr)
+        if park is None:
+            return False
+        if park.note:
+            return load(self.mem, park.note, 8) != 0
+        if park.lock:
+            return load(self.mem, park.lock, 8) == 0
+        return self.clock >= park.until or (park.poll and self.netpoll_break)
+
+    def awake_ms(self) -> int:
+        """How many Ms run or are about to (woken, not yet running again)."""
+        return len(self.allm) - sum(1 for a in self.parked if not self.woken(M(self.mem, a)))
+
+    def wake(self, mp: M) -> Gobuf | None:
+        """Run a woken M up to the G it executes (its gobuf), or None to continue its CPU where it
+        stopped. Raises Blocked when it goes back to sleep."""
+        park = self.parked.pop(mp.addr)
+        if park.note:
+            store(self.mem, park.note, 8, 0)  # noteclear after notesleep
+        elif park.poll:
+            self.netpoll_break = False
+        return park.resume()
+
+    def next_deadline(self) -> int:
+        """The earliest time a sleeping M waits for (0: none): where the clock jumps when every M
+        sleeps."""
+        return min((p.until for p in self.parked.values() if p.until), default=0)
+
+def splitmix64(x: int) -> int:
+    x = (x + 0x9E3779B97F4A7C15) & MASK64
+    x = ((x ^ (x >> 30)) * 0xBF58476D1CE4E5B9) & MASK64
+    x = ((x ^ (x >> 27)) * 0x94D049BB133111EB) & MASK64
+    return x ^ (x >> 31)
 
 
 def gostartcallfn(buf: Gobuf, fn: Funcval) -> None:
@@ -476,3 +1051,92 @@ def unlockOSThread(rt: Runtime, mp: M, frame: Frame) -> None:
     if mp.lockedInt == 0 and mp.lockedExt == 0:
         rt.curg(mp).lockedm = 0
         mp.lockedg = 0
+
+
+MAX_GOMAXPROCS = 256  # _MaxGomaxprocs: goemu's limit on Ps (Go's own is memory)
+
+
+@gate("runtime.GOMAXPROCS", args=16)
+def GOMAXPROCS(rt: Runtime, mp: M, frame: Frame) -> None:
+    """GOMAXPROCS(n int) int: the previous setting; n > 0 changes the number of Ps with the
+    world stopped (procresize)."""
+    n, ret = frame.i64(0), rt.gomaxprocs
+    frame.set_u64(8, ret)
+    if n <= 0 or n == ret:
+        return
+    if n > MAX_GOMAXPROCS:
+        raise Throw(f"goemu: GOMAXPROCS({n}): at most {MAX_GOMAXPROCS} Ps are supported")
+    rt.stopTheWorld(mp)
+    rt.startTheWorld(mp, n)
+
+
+@gate("runtime.entersyscall")
+def entersyscall(rt: Runtime, mp: M, frame: Frame) -> None:
+    """The G enters a system call: _Gsyscall, its P left in _Psyscall without an M (sysmon may
+    hand it off, a later issue); stack growth is refused meanwhile (stackPreempt, throwsplit)."""
+    gp = rt.curg(mp)
+    pc, sp = frame.return_pc, frame.sp + 8  # the caller's (getcallerpc, getcallersp)
+    gp.stackguard0 = const.stackPreempt
+    gp.throwsplit = True
+    gp.sched.pc, gp.sched.sp, gp.sched.lr, gp.sched.ret = pc, sp, 0, 0  # save
+    gp.syscallsp, gp.syscallpc = sp, pc
+    gp.atomicstatus = const._Gsyscall
+    pp = P(rt.mem, mp.p)
+    mp.syscalltick = pp.syscalltick
+    pp.m = 0
+    mp.oldp, mp.p = pp.addr, 0
+    pp.status = const._Psyscall
+
+
+def _exitsyscall_done(rt: Runtime, mp: M, frame: Frame) -> None:
+    """exitsyscall after the scheduler let the G run again (mcall(exitsyscall0) returned)."""
+    gp = rt.curg(mp)
+    gp.syscallsp = 0
+    P(rt.mem, mp.p).syscalltick += 1
+    gp.throwsplit = False
+
+
+@gate("runtime.exitsyscall", resume=_exitsyscall_done)
+def exitsyscall(rt: Runtime, mp: M, frame: Frame) -> Gobuf | None:
+    """Back from the system call: on the old P if it is still ours, else an idle one, else the G
+    waits in the global queue (exitsyscall0) and the M goes idle."""
+    gp = rt.curg(mp)
+    gp.waitsince = 0
+    oldp = P(rt.mem, mp.oldp) if mp.oldp else None
+    mp.oldp = 0
+    if exitsyscallfast(rt, mp, oldp):
+        P(rt.mem, mp.p).syscalltick += 1
+        gp.atomicstatus = const._Grunning
+        gp.syscallsp = 0
+        gp.stackguard0 = const.stackPreempt if gp.preempt else gp.stack.lo + const._StackGuard
+        gp.throwsplit = False
+        return None
+    return exitsyscall0(rt, mp, rt.save_resume(mp, frame, "runtime.exitsyscall"))
+
+
+def exitsyscallfast(rt: Runtime, mp: M, oldp: P | None) -> bool:
+    if oldp is not None and oldp.status == const._Psyscall:
+        oldp.status = const._Pidle
+        rt.acquirep(mp, oldp)
+        if mp.syscalltick != oldp.syscalltick:
+            oldp.syscalltick += 1  # exitsyscallfast_reacquired: the P was used meanwhile
+        return True
+    if rt.sched.pidle:
+        pp = rt.pidleget()
+        if pp is not None:
+            rt.acquirep(mp, pp)
+            return True
+    return False
+
+
+def exitsyscall0(rt: Runtime, mp: M, gp: G) -> Gobuf:
+    gp.atomicstatus = const._Grunnable
+    rt.dropg(mp)
+    pp = rt.pidleget()
+    if pp is not None:
+        rt.acquirep(mp, pp)
+        return rt.execute(mp, gp, False)
+    rt.globrunqput(gp)
+    if gp.lockedm:
+        rt.stoplockedm(mp)  # raises Blocked: the M waits to run gp again
+    rt.stopm(mp)

@@ -25,11 +25,24 @@ GLOBL	bgsweepPC<>(SB),RODATA,$8
 DATA	bgscavengePC<>+0(SB)/8,$runtime·bgscavenge(SB)
 GLOBL	bgscavengePC<>(SB),RODATA,$8
 
+// mainStarted: runtime.main has started; from then on newproc wakes an idle P (wakep).
+GLOBL	runtime·mainStarted(SB),NOPTR,$1
+
+// goroutineReadyPC is the function value of sleep timers (time.Sleep's g.timer.f). Timers run in
+// Python (runtime/time.py), which knows this funcval; goroutineReady's body never executes.
+DATA	runtime·goroutineReadyPC+0(SB)/8,$runtime·goroutineReady(SB)
+GLOBL	runtime·goroutineReadyPC(SB),RODATA,$8
+
+// func goroutineReady(arg any, seq uintptr)
+TEXT runtime·goroutineReady(SB),NOSPLIT,$0-24
+	UNDEF
+
 // gcenable's channel: `c := make(chan int, 2)`, passed to bgsweep and bgscavenge.
 GLOBL	runtime·gcenablec(SB),NOPTR,$8
 
 // func main()
 TEXT runtime·main(SB),$24-0
+	MOVB	$1, runtime·mainStarted(SB)
 	// Go locks the main goroutine to m0 while the runtime initializes: a locked G is always
 	// executed with a fresh time slice, which shows in the P's schedtick later on.
 	CALL	runtime·lockOSThread(SB)

@@ -16,7 +16,7 @@ from .gates import stubs_asm
 from .layout import go_asm_h
 
 STUB_DIR = Path(__file__).parent
-STUB_FILES = ("asm_amd64.s", "preempt_amd64.s", "proc_amd64.s")
+STUB_FILES = ("asm_amd64.s", "preempt_amd64.s", "proc_amd64.s", "syscall_linux_amd64.s")
 
 
 def asm_options() -> Options:

@@ -6,6 +6,9 @@
 //	var ch = make(chan int, 3)
 //	func producer() { for i := 0; i < 5; i++ { ch <- i; println("sent", i) }; close(ch) }
 //	func main() { go producer(); for v := range ch { println("got", v) } }
+//
+// Run with one P, as its .out was made (Go 1.19 prints the same with GOMAXPROCS=1):
+// GOMAXPROCS=1 goemu run samples/buffered.s
 
 #include "textflag.h"
 

@@ -12,6 +12,9 @@
 //		for i := 0; i < N; i++ { <-done }
 //		println(runtime.NumGoroutine())
 //	}
+//
+// Run with one P, as its .out was made (Go 1.19 prints the same with GOMAXPROCS=1):
+// GOMAXPROCS=1 goemu run samples/many.s
 
 #include "textflag.h"
 

@@ -10,6 +10,9 @@
 //		go player("ping"); go player("pong")
 //		for done < 2 { runtime.Gosched() }
 //	}
+//
+// Run with one P, as its .out was made (Go 1.19 prints the same with GOMAXPROCS=1):
+// GOMAXPROCS=1 goemu run samples/pingpong.s
 
 #include "textflag.h"
 

@@ -11,6 +11,9 @@
 //	}
 //
 // Each closure {fn, i} is allocated with mallocgc, as the compiler does for escaping closures.
+//
+// Run with one P, as its .out was made (Go 1.19 prints the same with GOMAXPROCS=1):
+// GOMAXPROCS=1 goemu run samples/runq300.s
 
 #include "textflag.h"
 

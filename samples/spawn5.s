@@ -12,6 +12,9 @@
 //
 // Each goroutine is a closure over its index: its funcval is {fn, i}, and a goroutine starts
 // with DX pointing at its funcval (NEEDCTXT), as Go's closures do.
+//
+// Run with one P, as its .out was made (Go 1.19 prints the same with GOMAXPROCS=1):
+// GOMAXPROCS=1 goemu run samples/spawn5.s
 
 #include "textflag.h"
 

@@ -9,6 +9,9 @@
 //		for i := 0; i < 3; i++ { semacquire(&done) }	// sync.runtime_Semacquire
 //		println("all done")
 //	}
+//
+// Run with one P, as its .out was made (Go 1.19 prints the same with GOMAXPROCS=1):
+// GOMAXPROCS=1 goemu run samples/workers.s
 
 #include "textflag.h"
 

@@ -1,25 +1,34 @@
 """Every sample prints exactly its .out (standard output then standard error) and exits as Go would."""
 
 import io
+import re
 import subprocess
 import sys
 from pathlib import Path
 
 import pytest
 
-from emu.run import Limits, boot, build, run, run_process
+from emu.run import Config, Limits, boot, build, run, run_process
 from runtime.layout import G
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted(p.stem for p in (ROOT / "samples").glob("*.s") if p.with_suffix(".out").exists())
-STATUS = {"deadlock": 2}  # samples that end with a non-zero status, as Go's would (panics, deadlocks)
+STATUS = {"deadlock": 2, "nilpanic": 2}  # non-zero exit statuses, as Go's would be (panics, deadlocks)
+
+
+def sample_gomaxprocs(name: str) -> int:
+    """A sample made for one P says how to run it: `// GOMAXPROCS=1 goemu run samples/NAME.s`."""
+    text = (ROOT / "samples" / f"{name}.s").read_text()
+    m = re.search(rf"^// GOMAXPROCS=(\d+) goemu run samples/{name}\.s$", text, re.M)
+    return int(m.group(1)) if m else 0
 
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_sample_output(name, monkeypatch):
     monkeypatch.chdir(ROOT)  # tracebacks name files as given: samples/NAME.s
     out, err = io.BytesIO(), io.BytesIO()
-    status = run([f"samples/{name}.s"], None, Limits(max_insns=50_000_000), out, err)
+    config = Config(gomaxprocs=sample_gomaxprocs(name))
+    status = run([f"samples/{name}.s"], None, Limits(max_insns=50_000_000), out, err, config)
     assert out.getvalue() + err.getvalue() == (ROOT / "samples" / f"{name}.out").read_bytes()
     assert status == STATUS.get(name, 0)
 
@@ -66,10 +75,10 @@ def test_max_insns_stops_a_spinning_program(tmp_path):
 
 def test_unimplemented_runtime_gate_is_named(tmp_path):
     src = tmp_path / "gs.s"
-    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·GOMAXPROCS(SB)\n\tRET\n")
+    src.write_text("TEXT main·main(SB), $0\n\tCALL runtime·GC(SB)\n\tRET\n")
     out, err = io.BytesIO(), io.BytesIO()
     assert run([str(src)], None, Limits(), out, err) == 2
-    assert err.getvalue() == b"goemu: runtime.GOMAXPROCS is not implemented yet (runtime gate)\n"
+    assert err.getvalue() == b"goemu: runtime.GC is not implemented yet (runtime gate)\n"
 
 
 def test_dead_goroutines_are_reused(tmp_path):
@@ -82,7 +91,7 @@ def test_dead_goroutines_are_reused(tmp_path):
         "\tCALL runtime·newproc(SB)\n\tCALL runtime·Gosched(SB)\n\tDECQ n<>(SB)\n\tJNE loop\n\tRET\n"
     )  # a counter in memory: every register is the callee's to clobber in ABI0
     image, gates = build([str(src)])
-    proc = boot(image, gates, io.BytesIO(), io.BytesIO())
+    proc = boot(image, gates, io.BytesIO(), io.BytesIO(), Config(gomaxprocs=1))
     assert run_process(proc, Limits(max_insns=10_000_000)) == 0
     rt = proc.runtime
     # main, the runtime's three (forcegchelper, bgsweep, bgscavenge), and two for the program's

@@ -36,7 +36,9 @@ done:
 @pytest.fixture
 def machine():
     image = link([assemble_source(SRC, "probe.s")])
-    m = Machine(image, ncpu=2)
+    m = Machine(image)
+    m.add_cpu()
+    m.add_cpu()
     yield m
     m.close()
 

@@ -5,7 +5,7 @@ import pytest
 from runtime.layout import Funcval, G, P, const
 from runtime.malloc import Arena
 from runtime.memory import BytesMemory
-from runtime.proc import G0_STACK_SIZE, RUNQ_SIZE, Runtime, Symbols
+from runtime.proc import G0_STACK_SIZE, RUNQ_SIZE, Deadlock, RandomOrder, Runtime, Symbols
 
 BASE = 0x100000
 GOEXIT, MAIN_FN = 0x401000, 0x401100
@@ -105,3 +105,126 @@ def test_globrunqget_batch_formula(rt):
     assert gp == gs[0]
     assert rt.sched.runqsize == 0  # gomaxprocs=1: 10/1+1 = 11 > 10, so all of them
     assert [rt.runqget(pp)[0] for _ in range(9)] == gs[1:]
+
+
+def test_steal_takes_half_like_RunSchedLocalQueueStealTest(rt):
+    """proc_test.go's RunSchedLocalQueueStealTest: after runqsteal every G is seen exactly once,
+    and the thief got i/2 or i/2+1 of them."""
+    p1, p2 = rt.new(P), rt.new(P)
+    gs = new_gs(rt, RUNQ_SIZE)
+    for i in range(RUNQ_SIZE):
+        for j in range(i):
+            rt.runqput(p1, gs[j], False)
+        seen = []
+        gp = rt.runqsteal(p2, p1, True)
+        stolen = [gp] if gp is not None else []
+        while (g := rt.runqget(p2)[0]) is not None:
+            stolen.append(g)
+        seen = stolen[:]
+        while (g := rt.runqget(p1)[0]) is not None:
+            seen.append(g)
+        assert sorted(g.addr for g in seen) == sorted(g.addr for g in gs[:i])
+        assert len(stolen) in (i // 2, i // 2 + 1)
+
+
+def test_steal_takes_runnext_only_when_asked(rt):
+    p1, p2 = rt.new(P), rt.new(P)
+    (g,) = new_gs(rt, 1)
+    rt.runqput(p1, g, True)
+    assert rt.runqsteal(p2, p1, False) is None and p1.runnext == g.addr
+    assert rt.runqsteal(p2, p1, True) == g and p1.runnext == 0
+
+
+def test_steal_order_visits_every_p_once():
+    """randomOrder: from any start, each position exactly once (a stride coprime to count)."""
+    order = RandomOrder()
+    for count in (1, 2, 3, 4, 6, 8, 12):
+        order.reset(count)
+        for start in range(40):
+            assert sorted(order.enum(start)) == list(range(count))
+    order.reset(4)
+    assert list(order.enum(5)) == [1, 0, 3, 2]  # pos 5%4 = 1, stride coprimes[5%2] = 3
+
+
+def test_fastrand_is_go_1_19_wyrand(rt):
+    rt.m0.fastrand = 1
+    x = (1 + 0xA0761D6478BD642F) & (2**64 - 1)
+    prod = x * (x ^ 0xE7037ED1A0B428DB)
+    assert rt.fastrand(rt.m0) == ((prod >> 64) ^ prod) & 0xFFFFFFFF
+    assert rt.m0.fastrand == x
+
+
+@pytest.fixture
+def rt4():
+    """A runtime with four Ps; new Ms are recorded instead of given CPUs."""
+    mem = BytesMemory(BASE, 64 << 20)
+    mem.write(BASE, MAIN_FN.to_bytes(8, "little"))
+    arena = Arena(BASE + 0x1000, (64 << 20) - 0x1000 - G0_STACK_SIZE)
+    r = Runtime(mem, arena, Symbols(goexit=GOEXIT, main_pc=BASE), BASE + (64 << 20) - G0_STACK_SIZE, gomaxprocs=4)
+    r.started = []
+    r.newosproc = r.started.append
+    r.m0 = r.rt0_go()
+    return r
+
+
+def test_procresize_makes_the_other_ps_idle_lowest_first(rt4):
+    assert [pp.id for pp in rt4.allp] == [0, 1, 2, 3]
+    assert rt4.allp[0].status == const._Prunning and rt4.m0.p == rt4.allp[0].addr
+    assert rt4.sched.npidle == 3
+    assert [rt4.pidleget().id for _ in range(3)] == [1, 2, 3]  # pidleput from the top: P1 is the head
+    assert rt4.pidleget() is None
+
+
+def test_wakep_starts_one_spinning_m_for_an_idle_p(rt4):
+    rt4.wakep()
+    (m,) = rt4.started
+    assert (m.spinning, m.id) == (False, 2)  # id 1 is sysmon's; spinning is set when it starts (mspinning)
+    assert rt4.sched.nmspinning == 1 and P(rt4.mem, m.nextp).id == 1
+    rt4.wakep()  # one spinning M is enough
+    assert len(rt4.started) == 1
+    assert rt4.woken(m)  # the new thread runs at once
+
+
+def test_new_m_steals_half_of_p0s_queue(rt4):
+    p0 = rt4.allp[0]
+    rt4.runqget(p0)  # main is running
+    gs = new_gs(rt4, 8)
+    for g in gs:
+        g.atomicstatus = const._Grunnable
+        rt4.runqput(p0, g, False)
+    rt4.wakep()
+    (m,) = rt4.started
+    buf = rt4.wake(m)  # mstart: acquire P1, spin, steal
+    p1 = P(rt4.mem, m.p)
+    assert p1.id == 1 and G(rt4.mem, m.curg) == gs[3] and buf.addr == gs[3].addr_of("sched")
+    assert [rt4.runqget(p1)[0] for _ in range(3)] == gs[:3]  # 4 stolen: 3 queued, the last runs
+    assert p0.runqtail - p0.runqhead == 4
+    # It stopped spinning and, finding work, woke another M (resetspinning -> wakep).
+    assert not m.spinning and len(rt4.started) == 2
+
+
+def test_idle_m_with_nothing_to_do_is_a_deadlock(rt4):
+    """The last M going idle with every goroutine blocked and no timer: checkdead."""
+    rt4.schedule(rt4.m0)  # main runs
+    g1 = G(rt4.mem, rt4.m0.curg)
+    g1.atomicstatus = const._Gwaiting
+    rt4.dropg(rt4.m0)
+    with pytest.raises(Deadlock):
+        rt4.schedule(rt4.m0)
+
+
+def test_gomaxprocs_shrinks_and_moves_runnable_gs_to_the_global_queue(rt4):
+    rt4.schedule(rt4.m0)
+    gs = new_gs(rt4, 2)
+    p3 = rt4.allp[3]
+    for g in gs:
+        g.atomicstatus = const._Grunnable
+        rt4.runqput(p3, g, False)
+    rt4.pidleget(), rt4.pidleget(), rt4.pidleget()  # take the idle Ps (as stopTheWorld would)
+    for pp in rt4.allp[1:]:
+        pp.status = const._Pgcstop
+    rt4.allp[0].status = const._Pgcstop
+    assert rt4.procresize(rt4.m0, 2) == []
+    assert [pp.id for pp in rt4.allp] == [0, 1] and p3.status == const._Pdead
+    assert rt4.sched.runqsize == 2 and G(rt4.mem, rt4.sched.runq.head) == gs[0]
+    assert rt4.gomaxprocs == 2 and rt4.sched.npidle == 1
