@@ -79,9 +79,16 @@ def cmd_run(args: argparse.Namespace) -> int:
     if not 0 < args.ncpu <= MAX_PROCS or not 0 <= procs <= MAX_PROCS:
         print(f"goemu run: --ncpu and GOMAXPROCS must be between 1 and {MAX_PROCS}", file=sys.stderr)
         return 2
+    if args.fast and args.max_insns:
+        print("goemu run: --max-insns counts instructions in deterministic mode only (not with --fast)", file=sys.stderr)
+        return 2
+    if args.max_insns < 0 or args.timeout < 0:
+        print("goemu run: --max-insns and --timeout must not be negative", file=sys.stderr)
+        return 2
     out, err = main_streams()
-    config = Config(ncpu=args.ncpu, gomaxprocs=procs)
-    return run(args.files, _asm_options(args), Limits(max_insns=args.max_insns), out, err, config)
+    config = Config(ncpu=args.ncpu, gomaxprocs=procs, fast=args.fast)
+    limits = Limits(max_insns=args.max_insns, timeout=args.timeout)
+    return run(args.files, _asm_options(args), limits, out, err, config)
 
 
 def _add_asm_flags(p: argparse.ArgumentParser) -> None:
@@ -110,6 +117,8 @@ def parser() -> argparse.ArgumentParser:
         "--gomaxprocs", type=int, default=0, metavar="N", help="number of Ps (default: $GOMAXPROCS, else --ncpu)"
     )
     r.add_argument("--ncpu", type=int, default=4, metavar="N", help="CPUs of the emulated machine (default 4)")
+    r.add_argument("--fast", action="store_true", help="wall-clock time slices and clock (not deterministic)")
+    r.add_argument("--timeout", type=float, default=0, metavar="S", help="stop after S seconds of host time")
     r.set_defaults(func=cmd_run)
 
     o = sub.add_parser("objdump", help="disassemble (like go tool objdump)", description="Disassemble in Go syntax.")

@@ -62,10 +62,11 @@ class CPU:
     def set_reg(self, name: str, value: int) -> None:
         self.uc.reg_write(_REG_IDS[name], value & ((1 << 64) - 1))
 
-    def run(self, begin: int, until: int, count: int = 0) -> Stop:
-        """Execute from begin until the instruction at `until` (not executed) or count instructions."""
+    def run(self, begin: int, until: int, count: int = 0, timeout_us: int = 0) -> Stop:
+        """Execute from begin until the instruction at `until` (not executed), count instructions
+        or timeout_us microseconds of host time."""
         try:
-            self.uc.emu_start(begin, until, count=count)
+            self.uc.emu_start(begin, until, timeout=timeout_us, count=count)
         except UcError as e:
             return Stop(self.reg("rip"), e)
         return Stop(self.reg("rip"))

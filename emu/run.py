@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import struct
 import sys
+import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -46,7 +47,7 @@ from runtime.gates import (
 )
 from runtime.layout import G, Gobuf, M, const
 from runtime.malloc import Arena
-from runtime.proc import G0_STACK_SIZE, Blocked, Deadlock, GoPanic, Runtime, Symbols, Throw
+from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Deadlock, GoPanic, Runtime, Symbols, Throw
 from runtime.stubs import assemble_stubs
 
 from . import syscalls, traceback
@@ -61,12 +62,14 @@ NEVER = 1 << 63  # emu_start's `until`: a non-canonical address no instruction i
 NS_PER_INSN = 1  # the deterministic clock: one nanosecond per instruction (a 1 GHz CPU, IPC 1)
 CALL_INSNS = 1000  # what a round counts when every M's slice ended at a runtime call
 NCPU = 4  # the emulated machine's CPUs (--ncpu): GOMAXPROCS's default
+FAST_SLICE_US = 10_000  # --fast: host microseconds per slice
 _PROT_ACCESS = (UC_MEM_READ_PROT, UC_MEM_WRITE_PROT, UC_MEM_FETCH_PROT)
 
 
 @dataclass
 class Limits:
     max_insns: int = 0  # 0: no limit
+    timeout: float = 0  # seconds of host time; 0: no limit
 
 
 @dataclass
@@ -75,6 +78,7 @@ class Config:
 
     ncpu: int = NCPU
     gomaxprocs: int = 0  # 0: ncpu, or the GOMAXPROCS environment variable (schedinit)
+    fast: bool = False  # wall-clock slices and time instead of the deterministic clock
 
     def __post_init__(self) -> None:
         if self.gomaxprocs <= 0:
@@ -103,6 +107,7 @@ class Process:
     executed: int = 0
     hooks: list[Callable] = field(default_factory=list)  # keeps Unicorn's callbacks alive
     stopped_early: bool = False  # the current slice ended before its instruction count
+    fast: bool = False
 
 
 def gate_symbols(objects: list[Object]) -> dict[str, int]:
@@ -158,7 +163,10 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
     handlers = entries()
     by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
-    proc = Process(m, rt, by_trigger, stdout, stderr)
+    proc = Process(m, rt, by_trigger, stdout, stderr, fast=config.fast)
+    if config.fast:
+        origin = time.monotonic_ns()
+        rt.now = lambda: CLOCK_START + time.monotonic_ns() - origin
     rt.newosproc = lambda mp: _install_hooks(proc, m.add_cpu())
     rt.newosproc(None)  # type: ignore[arg-type]  # m0's CPU
     m0 = rt.rt0_go()
@@ -290,8 +298,10 @@ def _others(proc: Process) -> list[str]:
 def run_process(proc: Process, limits: Limits) -> int:
     """Run the Ms round-robin, a slice of SLICE instructions each per round, in the order they
     were created, until the program exits. The clock advances by a slice per round (the CPUs run
-    in parallel); when every M sleeps it jumps to the earliest deadline one waits for."""
+    in parallel); when every M sleeps it jumps to the earliest deadline one waits for. With
+    --fast, slices are FAST_SLICE_US of host time and sleeping waits for the host's clock."""
     rt, cpus = proc.runtime, proc.machine.cpus
+    started = time.monotonic()
     while proc.status is None:
         ran = full = False
         i = 0
@@ -302,6 +312,16 @@ def run_process(proc: Process, limits: Limits) -> int:
                 continue
             if proc.status is not None:
                 break
+            if limits.timeout and time.monotonic() - started > limits.timeout:
+                pc = cpu.reg("rip")
+                proc.stderr.write(f"goemu: stopped after --timeout {limits.timeout:g}s (pc={pc:#x})\n".encode())
+                return 2
+            if proc.fast:
+                stop = cpu.run(cpu.reg("rip"), NEVER, timeout_us=FAST_SLICE_US)
+                ran = True
+                if stop.error is not None:
+                    return _fault(proc, cpu, stop.pc)
+                continue
             budget = SLICE
             if limits.max_insns:
                 budget = min(budget, limits.max_insns - proc.executed)
@@ -331,7 +351,10 @@ def run_process(proc: Process, limits: Limits) -> int:
         if not deadline:
             _die(proc, None, ["fatal error: goemu: every M sleeps and nothing can wake one"])
             break
-        rt.clock = max(rt.clock, deadline)
+        if proc.fast:
+            time.sleep(max(0, deadline - rt.nanotime()) / 1e9)
+        else:
+            rt.clock = max(rt.clock, deadline)
     if proc.status < 0:
         return 2
     return proc.status

@@ -106,6 +106,7 @@ class Runtime:
     write: Callable[[int, bytes], None] = lambda fd, data: None  # the process's stdout/stderr
     newosproc: Callable[[M], None] = lambda mp: None  # the emulator gives a new M its CPU
     clock: int = CLOCK_START  # nanotime(): advanced by the emulator as instructions execute
+    now: Callable[[], int] | None = None  # a host clock instead (goemu run --fast)
     parked: dict[int, Park] = field(default_factory=dict)  # sleeping Ms by address
     netpoll_inited: bool = False  # netpollGenericInit ran (the first timer)
     netpoll_break: bool = False  # netpollBreak: the M in netpoll returns early
@@ -707,7 +708,7 @@ class Runtime:
     # ---- Ms and Ps: idle lists, starting and stopping Ms -------------------------------------
 
     def nanotime(self) -> int:
-        return self.clock
+        return self.now() if self.now is not None else self.clock
 
     def mainStarted(self) -> bool:
         return bool(self.syms.main_started and load(self.mem, self.syms.main_started, 1))
@@ -941,7 +942,7 @@ class Runtime:
             return load(self.mem, park.note, 8) != 0
         if park.lock:
             return load(self.mem, park.lock, 8) == 0
-        return self.clock >= park.until or (park.poll and self.netpoll_break)
+        return self.nanotime() >= park.until or (park.poll and self.netpoll_break)
 
     def awake_ms(self) -> int:
         """How many Ms run or are about to (woken, not yet running again)."""

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from emu.run import Config, Limits, boot, build, run, run_process
-from runtime.layout import G
+from runtime.layout import G, P
 
 ROOT = Path(__file__).resolve().parents[1]
 SAMPLES = sorted(p.stem for p in (ROOT / "samples").glob("*.s") if p.with_suffix(".out").exists())
@@ -137,3 +137,31 @@ def test_goroutine_started_at_nil_faults_instead_of_stopping(tmp_path):
         "created by main.main\n"
         f"\t{src}:5 +0x2d\n"
     )
+
+
+def test_switch_order_is_deterministic_with_four_ps(monkeypatch):
+    """Two runs of a four-P program execute the same goroutines on the same Ms and Ps at the same
+    virtual times, and every P takes part (work stealing)."""
+    monkeypatch.chdir(ROOT)
+
+    def once() -> tuple:
+        out, err = io.BytesIO(), io.BytesIO()
+        image, gates = build(["samples/parallel.s"])
+        proc = boot(image, gates, out, err, Config(gomaxprocs=4))
+        rt, switches = proc.runtime, []
+        execute = rt.execute
+
+        def record(mp, gp, inherit):  # type: ignore[no-untyped-def]
+            switches.append((mp.id, P(rt.mem, mp.p).id, gp.goid, rt.clock))
+            return execute(mp, gp, inherit)
+
+        rt.execute = record
+        assert run_process(proc, Limits(max_insns=50_000_000)) == 0
+        return switches, out.getvalue() + err.getvalue()
+
+    first = once()
+    assert first == once()
+    switches = first[0]
+    assert {p for _, p, _, _ in switches} == {0, 1, 2, 3}
+    workers = [s for s in switches if s[2] in (5, 6, 7, 8)]
+    assert len({m for m, _, _, _ in workers}) == 4  # the four workers ran on four different Ms

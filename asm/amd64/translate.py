@@ -32,6 +32,13 @@ class Reg:
         return self.name
 
 
+def hex_literal(v: int) -> str:
+    """Numbers go to keystone in hex: keystone 0.9.2 sometimes opens an engine whose default
+    radix is 16 (uninitialised syntax bits), and then reads `48` as 0x48 without a word; `0x30`
+    means the same in either radix."""
+    return f"-{-v:#x}" if v < 0 else f"{v:#x}"
+
+
 @dataclass(frozen=True, slots=True)
 class Imm:
     """An immediate: the value as Go wrote it, and the number of bytes it is laid down in."""
@@ -42,7 +49,7 @@ class Imm:
 
     @property
     def text(self) -> str:
-        return str(self.encoded_signed)
+        return hex_literal(self.encoded_signed)
 
     @property
     def encoded(self) -> int:
@@ -86,9 +93,9 @@ class Mem:
             parts.append(f"{self.index}*{self.scale}")
         addr = " + ".join(parts)
         if not parts:
-            addr = str(self.disp)
+            addr = hex_literal(self.disp)
         elif self.disp:
-            addr += f" - {-self.disp}" if self.disp < 0 else f" + {self.disp}"
+            addr += f" - {-self.disp:#x}" if self.disp < 0 else f" + {self.disp:#x}"
         seg = f"{self.seg}:" if self.seg else ""
         size = f"{self.size} ptr " if self.size else ""
         return f"{size}{seg}[{addr}]"

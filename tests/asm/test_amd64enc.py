@@ -15,6 +15,9 @@ from dataclasses import dataclass
 from functools import cache
 from pathlib import Path
 
+import capstone
+import keystone
+
 from asm.amd64 import encode, obj6, span, translate
 from asm.errors import AsmError, Pos
 from asm.parser import parse_statement
@@ -184,3 +187,18 @@ def test_errors_name_the_statement_and_its_position():
         assert e.message.startswith("invalid instruction: ADDQ")
     else:
         raise AssertionError("ADDQ (AX), (BX) was accepted")
+
+
+def test_encodings_do_not_depend_on_keystones_default_radix(monkeypatch):
+    """keystone 0.9.2 sometimes opens an engine reading numbers in radix 16 (its syntax bits are
+    not initialised): the encoder writes every number in hex, so such an engine gives the same
+    bytes (`sub rsp, 48` would otherwise be `sub rsp, 0x48`)."""
+    ks = keystone.Ks(keystone.KS_ARCH_X86, keystone.KS_MODE_64)
+    ks.syntax = keystone.KS_OPT_SYNTAX_INTEL | keystone.KS_OPT_SYNTAX_RADIX16
+    cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
+    cs.detail = True
+    normal = outcomes()
+    monkeypatch.setattr(encode, "_engines", (ks, cs))
+    monkeypatch.setattr(encode, "_CACHE", {})
+    radix16 = outcomes.__wrapped__()
+    assert radix16 == normal

@@ -1,0 +1,80 @@
+"""Each way a program ends in a panic or a fatal error prints Go 1.19's words and exits with 2."""
+
+import io
+
+import pytest
+
+from emu.run import Config, Limits, run
+
+MAKECHAN = "\tMOVQ $8, 0(SP)\n\tMOVQ $1, 8(SP)\n\tCALL runtime·makechan(SB)\n\tMOVQ 16(SP), AX\n\tMOVQ AX, c-8(SP)\n"
+CLOSE = "\tMOVQ c-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·closechan(SB)\n"
+
+
+def run_main(tmp_path, body: str, gomaxprocs: int = 1) -> tuple[int, str, str]:
+    src = tmp_path / "prog.s"
+    src.write_text(f"TEXT main·main(SB), $40-0\n{body}\tRET\n")
+    out, err = io.BytesIO(), io.BytesIO()
+    status = run([str(src)], None, Limits(max_insns=10_000_000), out, err, Config(gomaxprocs=gomaxprocs))
+    return status, err.getvalue().decode(), str(src)
+
+
+def panic_at(src: str, msg: str, line: int, off: int) -> str:
+    return f"panic: {msg}\n\ngoroutine 1 [running]:\nmain.main()\n\t{src}:{line} +{off:#x}\n"
+
+
+@pytest.mark.parametrize("gomaxprocs", [1, 4])
+def test_send_on_closed_channel(tmp_path, gomaxprocs):
+    send = "\tMOVQ c-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tLEAQ c-8(SP), AX\n\tMOVQ AX, 8(SP)\n\tCALL runtime·chansend1(SB)\n"
+    status, err, src = run_main(tmp_path, MAKECHAN + CLOSE + send, gomaxprocs)
+    assert (status, err) == (2, panic_at(src, "send on closed channel", 14, 0x63))
+
+
+def test_close_of_closed_channel(tmp_path):
+    status, err, src = run_main(tmp_path, MAKECHAN + CLOSE + CLOSE)
+    assert (status, err) == (2, panic_at(src, "close of closed channel", 12, 0x59))
+
+
+def test_close_of_nil_channel(tmp_path):
+    status, err, src = run_main(tmp_path, "\tMOVQ $0, 0(SP)\n\tCALL runtime·closechan(SB)\n")
+    assert (status, err) == (2, panic_at(src, "close of nil channel", 3, 0x2a))
+
+
+def test_makechan_size_out_of_range(tmp_path):
+    body = "\tMOVQ $8, 0(SP)\n\tMOVQ $-1, 8(SP)\n\tCALL runtime·makechan(SB)\n"
+    status, err, src = run_main(tmp_path, body)
+    assert (status, err) == (2, panic_at(src, "makechan: size out of range", 4, 0x33))
+
+
+@pytest.mark.parametrize("gomaxprocs", [1, 4])
+def test_main_goexit_with_nothing_left_is_a_deadlock(tmp_path, gomaxprocs):
+    status, err, _ = run_main(tmp_path, "\tCALL runtime·Goexit(SB)\n", gomaxprocs)
+    assert (status, err) == (2, "fatal error: no goroutines (main called runtime.Goexit) - deadlock!\n")
+
+
+@pytest.mark.parametrize("gomaxprocs", [1, 4])
+def test_everyone_asleep_is_a_deadlock(tmp_path, gomaxprocs):
+    body = "\tMOVQ $0, 0(SP)\n\tMOVQ $0, 8(SP)\n\tCALL runtime·chanrecv1(SB)\n"
+    status, err, src = run_main(tmp_path, body, gomaxprocs)
+    assert status == 2
+    assert err == (
+        "fatal error: all goroutines are asleep - deadlock!\n\n"
+        f"goroutine 1 [chan receive (nil chan)]:\nmain.main()\n\t{src}:4 +0x33\n"
+    )
+
+
+def test_sleeping_goroutine_is_not_a_deadlock(tmp_path):
+    """A pending timer keeps checkdead quiet: the clock jumps to it and main goes on."""
+    body = "\tMOVQ $1000000000, 0(SP)\n\tCALL time·Sleep(SB)\n\tMOVQ $7, 0(SP)\n\tCALL runtime·printint(SB)\n"
+    status, err, _ = run_main(tmp_path, body)
+    assert (status, err) == (0, "7")
+
+
+def test_gomaxprocs_reports_and_changes_the_number_of_ps(tmp_path):
+    body = (
+        "\tMOVQ $3, 0(SP)\n\tCALL runtime·GOMAXPROCS(SB)\n\tMOVQ 8(SP), AX\n\tMOVQ AX, 0(SP)\n"
+        "\tCALL runtime·printint(SB)\n"
+        "\tMOVQ $0, 0(SP)\n\tCALL runtime·GOMAXPROCS(SB)\n\tMOVQ 8(SP), AX\n\tMOVQ AX, 0(SP)\n"
+        "\tCALL runtime·printint(SB)\n"
+    )
+    assert run_main(tmp_path, body, 4)[:2] == (0, "43")
+    assert run_main(tmp_path, body, 1)[:2] == (0, "13")
