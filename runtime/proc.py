@@ -936,8 +936,9 @@ class Runtime:
     def woken(self, mp: M) -> bool:
         """Is the M asleep with its wait over (note posted, netpoll deadline reached or broken)?"""
         park = self.parked.get(mp.addr)
-        if park is None:
-            return False
+        return park is not None and self._over(park)
+
+    def _over(self, park: Park) -> bool:
         if park.note:
             return load(self.mem, park.note, 8) != 0
         if park.lock:
@@ -946,7 +947,7 @@ class Runtime:
 
     def awake_ms(self) -> int:
         """How many Ms run or are about to (woken, not yet running again)."""
-        return len(self.allm) - sum(1 for a in self.parked if not self.woken(M(self.mem, a)))
+        return len(self.allm) - sum(1 for park in self.parked.values() if not self._over(park))
 
     def wake(self, mp: M) -> Gobuf | None:
         """Run a woken M up to the G it executes (its gobuf), or None to continue its CPU where it

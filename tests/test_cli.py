@@ -1,6 +1,7 @@
 """The goemu command line as a user runs it: outputs, exit statuses, no tracebacks."""
 
 import json
+import os
 import subprocess
 import sys
 from pathlib import Path
@@ -87,3 +88,44 @@ def test_image_roundtrip(tmp_path):
 def test_usage_error_exit_2():
     r = goemu("asm")
     assert r.returncode == 2 and "usage: goemu asm" in r.stderr
+
+
+def goemu_env(env: dict[str, str], *args: str) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "emu", *args], cwd=ROOT, capture_output=True, text=True, env={**os.environ, **env}
+    )
+
+
+def test_run_honours_gomaxprocs_from_the_environment_and_the_flag():
+    """samples/parallel.s measures its four workers: 8 ms on four Ps, 32 ms on one."""
+    four = goemu_env({"GOMAXPROCS": ""}, "run", "samples/parallel.s")
+    assert (four.returncode, four.stderr.splitlines()[-1]) == (0, "elapsed ms: 8")  # --ncpu 4's default
+    one = goemu_env({"GOMAXPROCS": "1"}, "run", "samples/parallel.s")
+    assert one.stderr.splitlines()[-1] == "elapsed ms: 32"
+    flag = goemu_env({"GOMAXPROCS": "1"}, "run", "--gomaxprocs", "2", "samples/parallel.s")
+    assert flag.stderr.splitlines()[-1] == "elapsed ms: 18"  # the flag wins over the environment
+    ncpu = goemu_env({"GOMAXPROCS": "junk"}, "run", "--ncpu", "1", "samples/parallel.s")  # ignored, as Go does
+    assert ncpu.stderr.splitlines()[-1] == "elapsed ms: 32"
+
+
+def test_run_rejects_bad_limits():
+    r = goemu("run", "--gomaxprocs", "1000", "samples/hello.s")
+    assert (r.returncode, r.stderr) == (2, "goemu run: --ncpu and GOMAXPROCS must be between 1 and 256\n")
+    r = goemu("run", "--fast", "--max-insns", "10", "samples/hello.s")
+    assert r.returncode == 2
+    assert r.stderr == "goemu run: --max-insns counts instructions in deterministic mode only (not with --fast)\n"
+
+
+def test_run_timeout_stops_a_spinning_program(tmp_path):
+    src = tmp_path / "spin.s"
+    src.write_text("TEXT main·main(SB), $0\nl:\n\tJMP l\n")
+    for mode in ([], ["--fast"]):
+        r = goemu("run", *mode, "--timeout", "0.2", str(src))
+        assert (r.returncode, r.stdout, r.stderr) == (2, "", "goemu: stopped after --timeout 0.2s (pc=0x401000)\n")
+
+
+def test_fast_mode_runs_on_the_host_clock():
+    r = goemu("run", "--fast", "samples/sleep.s")
+    lines = r.stderr.splitlines()
+    assert r.returncode == 0 and lines[:3] == ["woke after 10 ms", "woke after 20 ms", "woke after 30 ms"]
+    assert lines[3].startswith("elapsed ms: ")  # a wall-clock figure: timing is not asserted
