@@ -1,12 +1,20 @@
-"""The scheduler, after Go 1.19's runtime/proc.go: bootstrap, goroutine creation, run queues.
+"""The scheduler, after Go 1.19's runtime/proc.go: bootstrap, goroutines, run queues, Ms and Ps.
 
 Functions keep their Go names; a one-line comment marks where goemu's version differs. All state
 is in guest memory at Go's offsets (G, M, P, Schedt views); the Python objects here hold only
-addresses and the allocator. Covered so far, for one M and one P: rt0_go, schedinit, newproc
-(goid batches, gfget/gfput free lists), the local run queue (runnext, the 256-slot ring,
-runqputslow to the global queue), globrunqget's batch, findRunnable's schedtick%61 fairness,
-execute, gopark/goready, Gosched and goexit. Stealing, several Ms, timers and preemption come
-with later steps.
+addresses, the allocator and what Go keeps in globals (allp, allgs, the idle and timer P masks).
+Covered: rt0_go, schedinit, procresize, newproc (goid batches, gfget/gfput free lists), the local
+run queue (runnext, the 256-slot ring, runqputslow to the global queue), globrunqget's batch,
+schedule and findRunnable (timers, schedtick%61 fairness, stealWork, netpoll for the next timer,
+stopm), idle Ps and Ms, wakep/startm/handoffp, locked Gs, checkdead, execute, gopark/goready,
+Gosched, goexit, GOMAXPROCS, entersyscall/exitsyscall.
+
+An M that blocks (notesleep on m.park, netpoll) cannot wait inside Python: block() records how
+it sleeps and what it does once woken (a Park), and raises Blocked, which unwinds to the
+emulator; the M's CPU stops until the emulator sees the wait is over and runs Park.resume. Every
+caller of schedule() returns its result at once, so unwinding loses no work. Python runs one M at
+a time, so the runtime's locks and atomics need no more than plain loads and stores, except
+those held across a CPU's instructions (debuglock: printlock to printunlock).
 """
 
 from __future__ import annotations
@@ -564,9 +572,9 @@ class Runtime:
     def resetspinning(self, mp: M) -> None:
         """The M found work and stops spinning; the last spinning M wakes another (wakep)."""
         mp.spinning = False
-        self.sched.nmspinning -= 1
-        if self.sched.nmspinning < 0:
+        if self.sched.nmspinning == 0:
             raise Throw("findrunnable: negative nmspinning")
+        self.sched.nmspinning -= 1
         self.wakep()
 
     def stealWork(self, mp: M, now: int) -> tuple[G | None, bool, int, int, bool]:
@@ -690,7 +698,8 @@ class Runtime:
         gp.waitreason = 0
         gp.param = gp.labels = gp.timer = 0
         self.dropg(mp)
-        mp.lockedInt = 0
+        if mp.lockedInt:
+            raise Throw("internal lockOSThread error")
         self.gfput(P(self.mem, mp.p), gp)
         return self.schedule(mp)
 
@@ -1011,7 +1020,7 @@ def newproc(rt: Runtime, mp: M, frame: Frame) -> None:
 @gate("runtime.goparkunlock", args=24, resume=lambda rt, mp, frame: None)
 def goparkunlock(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
     """goparkunlock(lock *mutex, reason waitReason, traceEv byte, traceskip int): park until
-    readied (goemu has one M, so the lock needs no unlocking)."""
+    readied (the runtime's own goroutines pass no lock: nothing to unlock)."""
     return rt.gopark(mp, frame, "runtime.goparkunlock", frame.u64(8) & 0xFF)
 
 

@@ -29,7 +29,7 @@ def cansemacquire(rt: Runtime, addr: int) -> bool:
     v = load(rt.mem, addr, 4)
     if v == 0:
         return False
-    store(rt.mem, addr, 4, v - 1)  # the CAS always succeeds: one M, and Python runs atomically
+    store(rt.mem, addr, 4, v - 1)  # the CAS always succeeds: Python runs one M at a time
     return True
 
 

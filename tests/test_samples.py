@@ -165,3 +165,13 @@ def test_switch_order_is_deterministic_with_four_ps(monkeypatch):
     assert {p for _, p, _, _ in switches} == {0, 1, 2, 3}
     workers = [s for s in switches if s[2] in (5, 6, 7, 8)]
     assert len({m for m, _, _, _ in workers}) == 4  # the four workers ran on four different Ms
+
+
+def test_println_lines_stay_whole_across_ms(monkeypatch):
+    """printlock takes debuglock: with four Ps the producer and consumer run on two Ms at once,
+    and their lines alternate but never mix."""
+    monkeypatch.chdir(ROOT)
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run(["samples/buffered.s"], None, Limits(max_insns=50_000_000), out, err, Config(gomaxprocs=4)) == 0
+    lines = [f"{w} {i}" for i in range(5) for w in ("sent", "got")]
+    assert err.getvalue().decode() == "\n".join(lines) + "\n"
