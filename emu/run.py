@@ -167,8 +167,8 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     if config.fast:
         origin = time.monotonic_ns()
         rt.now = lambda: CLOCK_START + time.monotonic_ns() - origin
+    _install_hooks(proc, m.add_cpu())  # m0's CPU; every M that newm creates gets the next one
     rt.newosproc = lambda mp: _install_hooks(proc, m.add_cpu())
-    rt.newosproc(None)  # type: ignore[arg-type]  # m0's CPU
     m0 = rt.rt0_go()
     buf = rt.schedule(m0)
     _enter_gogo(proc, m.cpus[0], m0.g0, buf.addr)
