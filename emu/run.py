@@ -33,6 +33,7 @@ from unicorn import x86_const as x86
 
 import runtime.api  # noqa: F401  (registers the gates)
 from asm import AsmError, Object, Options, Pos, assemble_file, link
+from runtime.errors import Deadlock, GoPanic, Throw
 from runtime.gates import (
     GATES,
     SLOT_BP,
@@ -47,7 +48,7 @@ from runtime.gates import (
 )
 from runtime.layout import G, Gobuf, M, const
 from runtime.malloc import Arena
-from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Deadlock, GoPanic, Runtime, Symbols, Throw
+from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Runtime, Symbols
 from runtime.stubs import assemble_stubs
 
 from . import syscalls, traceback

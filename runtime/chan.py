@@ -8,10 +8,11 @@ which is the code chan.go runs after gopark returns (release the sudog, panic on
 
 from __future__ import annotations
 
+from .errors import GoPanic, Throw
 from .gates import Frame, gate
 from .layout import G, Hchan, M, Sudog, Waitq, const
 from .memory import read, write
-from .proc import GoPanic, Runtime, Throw
+from .proc import Runtime
 
 MAX_ALLOC = 1 << 48
 HCHAN_SIZE = const.hchanSize

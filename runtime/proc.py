@@ -26,6 +26,7 @@ from math import gcd
 from typing import NoReturn
 
 from . import time
+from .errors import Deadlock, Throw
 from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
 from .malloc import Arena, OutOfMemory
@@ -37,21 +38,6 @@ RUNQ_SIZE = 256  # len(p.runq)
 G0_STACK_SIZE = 64 << 10  # m0's g0 stack (Go's m0 runs on the OS stack; other Ms' g0 have 16 KiB)
 # The deterministic clock starts where the Go playground's fake time does (2009-11-10 23:00 UTC).
 CLOCK_START = 1257894000_000000000
-
-
-class Throw(Exception):
-    """A runtime `throw`: printed as `fatal error: <msg>`, exit status 2."""
-
-
-class GoPanic(Exception):
-    """A run-time panic raised by the runtime for the calling goroutine (`panic: <msg>`)."""
-
-
-class Deadlock(Throw):
-    """checkdead: no goroutine can run and none will be woken."""
-
-    def __init__(self) -> None:
-        super().__init__("all goroutines are asleep - deadlock!")
 
 
 @dataclass

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING
 
+from .errors import Throw
 from .gates import Frame, gate
 from .layout import G, M, P, Slice, Timer, const
 from .memory import load, read, store, write
@@ -23,19 +24,22 @@ if TYPE_CHECKING:
 PTR = 8
 
 
-class BadTimer(Exception):
-    """badTimer: the heap is corrupt (`fatal error: timer data corruption`)."""
+class BadTimer(Throw):
+    """badTimer: the heap is corrupt."""
+
+    def __init__(self) -> None:
+        super().__init__("timer data corruption")
 
 
 # ---- the heap: p.timers, a slice of *timer ordered by when -------------------------------------
 
 
-def _timers(rt: Runtime, s: Slice) -> list[Timer]:
-    return [Timer(rt.mem, load(rt.mem, s.array + i * PTR, PTR)) for i in range(s.len)]
+def _at(rt: Runtime, s: Slice, i: int) -> Timer:
+    return Timer(rt.mem, load(rt.mem, s.array + i * PTR, PTR))
 
 
-def _set(rt: Runtime, s: Slice, i: int, t: Timer | None) -> None:
-    store(rt.mem, s.array + i * PTR, PTR, t.addr if t is not None else 0)
+def _set(rt: Runtime, s: Slice, i: int, t: Timer) -> None:
+    store(rt.mem, s.array + i * PTR, PTR, t.addr)
 
 
 def _append(rt: Runtime, s: Slice, t: Timer) -> None:
@@ -50,57 +54,59 @@ def _append(rt: Runtime, s: Slice, t: Timer) -> None:
     s.len += 1
 
 
-def siftupTimer(rt: Runtime, s: Slice, i: int) -> int:
-    t = _timers(rt, s)
-    when = t[i].when
+def siftupTimer(rt: Runtime, s: Slice, i: int) -> None:
+    """Move the timer at i up to its place: the heap elements are read as the walk needs them
+    (O(log n) like Go's), not copied out."""
+    tmp = _at(rt, s, i)
+    when = tmp.when
     if when <= 0:
         raise BadTimer()
-    tmp = t[i]
     while i > 0:
         p = (i - 1) // 4  # parent
-        if when >= t[p].when:
+        parent = _at(rt, s, p)
+        if when >= parent.when:
             break
-        _set(rt, s, i, t[p])
-        t[i] = t[p]
+        _set(rt, s, i, parent)
         i = p
     _set(rt, s, i, tmp)
-    return i
 
 
 def siftdownTimer(rt: Runtime, s: Slice, i: int) -> None:
-    t = _timers(rt, s)
-    n = len(t)
-    when = t[i].when
+    n = s.len
+    tmp = _at(rt, s, i)
+    when = tmp.when
     if when <= 0:
         raise BadTimer()
-    tmp = t[i]
+
+    def when_at(j: int) -> int:
+        return _at(rt, s, j).when
+
     while True:
         c = i * 4 + 1  # left child
         c3 = c + 2  # mid child
         if c >= n:
             break
-        w = t[c].when
-        if c + 1 < n and t[c + 1].when < w:
-            w = t[c + 1].when
+        w = when_at(c)
+        if c + 1 < n and when_at(c + 1) < w:
+            w = when_at(c + 1)
             c += 1
         if c3 < n:
-            w3 = t[c3].when
-            if c3 + 1 < n and t[c3 + 1].when < w3:
-                w3 = t[c3 + 1].when
+            w3 = when_at(c3)
+            if c3 + 1 < n and when_at(c3 + 1) < w3:
+                w3 = when_at(c3 + 1)
                 c3 += 1
             if w3 < w:
                 w, c = w3, c3
         if w >= when:
             break
-        _set(rt, s, i, t[c])
-        t[i] = t[c]
+        _set(rt, s, i, _at(rt, s, c))
         i = c
     _set(rt, s, i, tmp)
 
 
 def updateTimer0When(rt: Runtime, pp: P) -> None:
     s = pp.timers
-    pp.timer0When = Timer(rt.mem, load(rt.mem, s.array, PTR)).when if s.len else 0
+    pp.timer0When = _at(rt, s, 0).when if s.len else 0
 
 
 def doaddtimer(rt: Runtime, pp: P, t: Timer) -> None:
@@ -120,7 +126,7 @@ def doaddtimer(rt: Runtime, pp: P, t: Timer) -> None:
 def dodeltimer0(rt: Runtime, pp: P) -> None:
     """Remove the first timer of pp's heap."""
     s = pp.timers
-    t = Timer(rt.mem, load(rt.mem, s.array, PTR))
+    t = _at(rt, s, 0)
     if t.pp != pp.addr:
         raise BadTimer()
     t.pp = 0
@@ -137,10 +143,10 @@ def dodeltimer0(rt: Runtime, pp: P) -> None:
 
 def moveTimers(rt: Runtime, plocal: P, pp: P) -> None:
     """A destroyed P's timers go to plocal (procresize)."""
-    for t in _timers(rt, pp.timers):
+    s = pp.timers
+    for t in [_at(rt, s, i) for i in range(s.len)]:
         t.pp = 0
         doaddtimer(rt, plocal, t)
-    s = pp.timers
     s.array = s.len = s.cap = 0
     pp.numTimers = pp.deletedTimers = 0
     pp.timer0When = 0
@@ -179,7 +185,7 @@ def checkTimers(rt: Runtime, mp: M, pp: P, now: int) -> tuple[int, int, bool]:
 
 def runtimer(rt: Runtime, mp: M, pp: P, now: int) -> int:
     """Run the first timer if it is due (0), else return when it is."""
-    t = Timer(rt.mem, load(rt.mem, pp.timers.array, PTR))
+    t = _at(rt, pp.timers, 0)
     if t.status != const.timerWaiting:
         raise BadTimer()
     if t.when > now:

@@ -2,10 +2,11 @@
 
 import pytest
 
+from runtime.errors import Deadlock
 from runtime.layout import Funcval, G, P, const
 from runtime.malloc import Arena
 from runtime.memory import BytesMemory
-from runtime.proc import G0_STACK_SIZE, RUNQ_SIZE, Deadlock, RandomOrder, Runtime, Symbols
+from runtime.proc import G0_STACK_SIZE, RUNQ_SIZE, RandomOrder, Runtime, Symbols
 
 BASE = 0x100000
 GOEXIT, MAIN_FN = 0x401000, 0x401100

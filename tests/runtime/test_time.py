@@ -1,9 +1,11 @@
 """Timers after time.go: the 4-ary heap of p.timers in guest memory, and sleeping goroutines."""
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from runtime import time
+from runtime.errors import Throw
 from runtime.layout import G, P, Timer, const
 from runtime.malloc import Arena
 from runtime.memory import BytesMemory, load
@@ -66,3 +68,10 @@ def test_due_timers_ready_their_goroutines_and_report_the_next():
     assert rt.runqget(pp)[0] == gs[2]  # the later one readied takes runnext
     assert rt.runqget(pp)[0] == gs[1]
     assert time.checkTimers(rt, mp, pp, CLOCK_START + 25) == (CLOCK_START + 25, CLOCK_START + 30, False)
+
+
+def test_a_timer_without_a_time_is_timer_data_corruption():
+    """badTimer throws: `fatal error: timer data corruption`."""
+    rt = new_rt()
+    with pytest.raises(Throw, match="^timer data corruption$"):
+        time.doaddtimer(rt, rt.allp[0], rt.new(Timer))  # when 0

@@ -1,0 +1,16 @@
+"""How the runtime ends a program in Go's words: the emulator prints these and exits with 2."""
+
+
+class Throw(Exception):
+    """A runtime `throw`: printed as `fatal error: <msg>`, exit status 2."""
+
+
+class GoPanic(Exception):
+    """A run-time panic raised by the runtime for the calling goroutine (`panic: <msg>`)."""
+
+
+class Deadlock(Throw):
+    """checkdead: no goroutine can run and none will be woken."""
+
+    def __init__(self) -> None:
+        super().__init__("all goroutines are asleep - deadlock!")
