@@ -14,8 +14,6 @@ from collections.abc import Sequence
 
 from asm.errors import AsmError
 
-MAX_PROCS = 256  # runtime.proc.MAX_GOMAXPROCS (not imported: the CLI starts without the runtime)
-
 
 def _defines(values: list[str]) -> dict[str, str]:
     out = {}
@@ -73,11 +71,13 @@ def cmd_objdump(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
+    from runtime.proc import MAX_GOMAXPROCS
+
     from .run import Config, Limits, gomaxprocs_from_env, main_streams, run
 
     procs = args.gomaxprocs or gomaxprocs_from_env(os.environ)
-    if not 0 < args.ncpu <= MAX_PROCS or not 0 <= procs <= MAX_PROCS:
-        print(f"goemu run: --ncpu and GOMAXPROCS must be between 1 and {MAX_PROCS}", file=sys.stderr)
+    if not 0 < args.ncpu <= MAX_GOMAXPROCS or not 0 <= procs <= MAX_GOMAXPROCS:
+        print(f"goemu run: --ncpu and GOMAXPROCS must be between 1 and {MAX_GOMAXPROCS}", file=sys.stderr)
         return 2
     if args.fast and args.max_insns:
         print("goemu run: --max-insns counts instructions in deterministic mode only (not with --fast)", file=sys.stderr)

@@ -256,7 +256,7 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             space.store(g0sp + 8, 8, buf.addr)
             space.store(slot(SLOT_G0SP), 8, g0sp)
             space.store(slot(SLOT_SWITCH), 8, 1)
-        if proc.runtime.awake_ms() > 1:
+        if proc.runtime.several_awake():
             # Ms meet only in the runtime: ending the slice at each call lets the other CPUs
             # catch up, so their races resolve as on parallel hardware, in a fixed order.
             cpu.skip_gate = address

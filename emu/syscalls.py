@@ -10,13 +10,14 @@ from typing import TYPE_CHECKING
 
 from runtime.layout import M
 from runtime.memory import MemoryFault
+from runtime.print import write1
 from runtime.proc import Park
 
 if TYPE_CHECKING:
     from .run import Process
 
 SYS_WRITE, SYS_NANOSLEEP, SYS_SCHED_YIELD, SYS_GETPID, SYS_CLOCK_GETTIME, SYS_EXIT_GROUP = 1, 35, 24, 39, 228, 231
-EBADF, EFAULT, EINVAL, ENOSYS = 9, 14, 22, 38
+EFAULT, EINVAL, ENOSYS = 14, 22, 38
 CLOCK_REALTIME, CLOCK_MONOTONIC = 0, 1
 PID = 1  # the only process on the emulated machine
 NSEC = 1_000_000_000
@@ -25,7 +26,7 @@ NSEC = 1_000_000_000
 def dispatch(proc: Process, mp: M, nr: int, args: list[int]) -> int | None:
     """The result for RAX, or None when the CPU must stop (exit_group, or a sleep)."""
     if nr == SYS_WRITE:
-        return sys_write(proc, *args)
+        return write1(proc.runtime, *args)
     if nr == SYS_EXIT_GROUP:
         proc.status = args[0] & 0xFF
         return None
@@ -38,19 +39,6 @@ def dispatch(proc: Process, mp: M, nr: int, args: list[int]) -> int | None:
     if nr == SYS_CLOCK_GETTIME:
         return sys_clock_gettime(proc, args[0], args[1])
     return -ENOSYS
-
-
-def sys_write(proc: Process, fd: int, p: int, n: int) -> int:
-    """write(2) to the program's standard output and error only: the guest never touches files."""
-    out = {1: proc.stdout, 2: proc.stderr}.get(fd)
-    if out is None:
-        return -EBADF
-    try:
-        data = proc.machine.space.read(p, n)
-    except MemoryFault:
-        return -EFAULT
-    out.write(data)
-    return n
 
 
 def _timespec(proc: Process, addr: int) -> int | None:
@@ -71,7 +59,7 @@ def sys_nanosleep(proc: Process, mp: M, req: int) -> int | None:
     if ns < 0:
         return -EINVAL
     rt = proc.runtime
-    rt.parked[mp.addr] = Park(lambda: None, until=rt.nanotime() + ns)
+    rt.sleep(mp, Park(lambda: None, until=rt.nanotime() + ns))
     return None
 
 

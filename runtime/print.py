@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from .gates import Frame, gate
 from .layout import M
-from .memory import read
+from .memory import MemoryFault, read
 from .proc import Runtime
 
 STDERR = 2
@@ -73,12 +73,24 @@ def printsp(rt: Runtime, mp: M, frame: Frame) -> None:
     _out(rt, " ")
 
 
+EBADF, EFAULT = 9, 14
+
+
+def write1(rt: Runtime, fd: int, p: int, n: int) -> int:
+    """The write system call, to the program's standard output and error only (the guest never
+    touches files): n, or -errno. Both runtime·write and SYSCALL write come here."""
+    if fd not in (1, 2):
+        return -EBADF
+    try:
+        data = read(rt.mem, p, n)
+    except MemoryFault:
+        return -EFAULT
+    rt.write(fd, data)
+    return n
+
+
 @gate("runtime.write", args=28)
 def write(rt: Runtime, mp: M, frame: Frame) -> None:
-    """write(fd uintptr, p unsafe.Pointer, n int32) int32, to standard output and error only."""
-    fd, p, n = frame.u64(0), frame.u64(8), frame.u64(16) & 0xFFFFFFFF
-    if fd not in (1, 2):
-        frame.set_u64(24, -9 & 0xFFFFFFFF)  # -EBADF
-        return
-    rt.write(fd, read(rt.mem, p, n))
-    frame.set_u64(24, n)
+    """write(fd uintptr, p unsafe.Pointer, n int32) int32."""
+    n = write1(rt, frame.u64(0), frame.u64(8), frame.u64(16) & 0xFFFFFFFF)
+    frame.set_u64(24, n & 0xFFFFFFFF)

@@ -726,9 +726,7 @@ class Runtime:
         def mstart1() -> Gobuf:
             if spinning:
                 mp.spinning = True  # mspinning
-            self.acquirep(mp, P(self.mem, mp.nextp))
-            mp.nextp = 0
-            return self.schedule(mp)
+            return self.schedule_nextp(mp)
 
         self.parked[mp.addr] = Park(mstart1, note=mp.addr_of("park"))
         self.notewakeup(mp.addr_of("park"))  # the new thread runs at once
@@ -752,9 +750,13 @@ class Runtime:
         self.block(mp, Park(resume, note=mp.addr_of("park")))
 
     def block(self, mp: M, park: Park) -> NoReturn:
-        """The M sleeps: remembered in parked, its CPU stops (Blocked unwinds to the emulator)."""
-        self.parked[mp.addr] = park
+        """The M sleeps from inside the runtime: Blocked unwinds to the emulator."""
+        self.sleep(mp, park)
         raise Blocked(mp, park)
+
+    def sleep(self, mp: M, park: Park) -> None:
+        """The M sleeps: its CPU must stop now and stays stopped until the wait is over."""
+        self.parked[mp.addr] = park
 
     def mput(self, mp: M) -> None:
         mp.schedlink = self.sched.midle
@@ -779,12 +781,17 @@ class Runtime:
             raise Throw("stopm spinning")
         self.mput(mp)
 
-        def resume() -> Gobuf:
-            self.acquirep(mp, P(self.mem, mp.nextp))
-            mp.nextp = 0
-            return self.schedule(mp)
+        self.mPark(mp, lambda: self.schedule_nextp(mp))
 
-        self.mPark(mp, resume)
+    def acquire_nextp(self, mp: M) -> None:
+        """Take the P another M handed over in m.nextp (after notewakeup, or at thread start)."""
+        self.acquirep(mp, P(self.mem, mp.nextp))
+        mp.nextp = 0
+
+    def schedule_nextp(self, mp: M) -> Gobuf:
+        """An M woken with a P, or a new one: acquire it and look for work (goto top)."""
+        self.acquire_nextp(mp)
+        return self.schedule(mp)
 
     def startm(self, pp: P | None, spinning: bool) -> None:
         """Run pp (or an idle P) on an idle M, or on a new one."""
@@ -844,8 +851,7 @@ class Runtime:
         def resume() -> Gobuf:
             if G(self.mem, mp.lockedg).atomicstatus != const._Grunnable:
                 raise Throw("stoplockedm: not runnable")
-            self.acquirep(mp, P(self.mem, mp.nextp))
-            mp.nextp = 0
+            self.acquire_nextp(mp)
             return self.execute(mp, G(self.mem, mp.lockedg), False)
 
         self.mPark(mp, resume)
@@ -940,9 +946,16 @@ class Runtime:
             return load(self.mem, park.lock, 8) == 0
         return self.nanotime() >= park.until or (park.poll and self.netpoll_break)
 
-    def awake_ms(self) -> int:
-        """How many Ms run or are about to (woken, not yet running again)."""
-        return len(self.allm) - sum(1 for park in self.parked.values() if not self._over(park))
+    def several_awake(self) -> bool:
+        """Do more than one M run or are about to (woken, not yet running again)? Asked at every
+        runtime call: the sleeping Ms' waits are looked at only when the running ones are few."""
+        missing = 2 - (len(self.allm) - len(self.parked))
+        for park in self.parked.values():
+            if missing <= 0:
+                break
+            if self._over(park):
+                missing -= 1
+        return missing <= 0
 
     def wake(self, mp: M) -> Gobuf | None:
         """Run a woken M up to the G it executes (its gobuf), or None to continue its CPU where it

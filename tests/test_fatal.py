@@ -78,3 +78,15 @@ def test_gomaxprocs_reports_and_changes_the_number_of_ps(tmp_path):
     )
     assert run_main(tmp_path, body, 4)[:2] == (0, "43")
     assert run_main(tmp_path, body, 1)[:2] == (0, "13")
+
+
+def test_write_to_other_fds_and_bad_pointers_fails_like_linux(tmp_path):
+    """runtime·write and SYSCALL write share write1: -EBADF beyond stdout/stderr, -EFAULT for
+    memory that is not mapped."""
+    body = (
+        "\tMOVQ $3, 0(SP)\n\tMOVQ $0, 8(SP)\n\tMOVL $1, 16(SP)\n\tCALL runtime·write(SB)\n"
+        "\tMOVLQSX 24(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·printint(SB)\n"
+        "\tMOVQ $1, DI\n\tMOVQ $16, SI\n\tMOVQ $1, DX\n\tMOVQ $1, AX\n\tSYSCALL\n"
+        "\tMOVQ AX, 0(SP)\n\tCALL runtime·printint(SB)\n"
+    )
+    assert run_main(tmp_path, body)[:2] == (0, "-9-14")
