@@ -314,31 +314,20 @@ def run_process(proc: Process, limits: Limits) -> int:
             if proc.status is not None:
                 break
             if limits.timeout and time.monotonic() - started > limits.timeout:
-                pc = cpu.reg("rip")
-                proc.stderr.write(f"goemu: stopped after --timeout {limits.timeout:g}s (pc={pc:#x})\n".encode())
-                return 2
+                return _limit_reached(proc, cpu, f"--timeout {limits.timeout:g}s")
             if proc.fast:
                 stop = cpu.run(cpu.reg("rip"), NEVER, timeout_us=FAST_SLICE_US)
-                ran = True
-                if stop.error is not None:
-                    return _fault(proc, cpu, stop.pc)
-                continue
-            budget = SLICE
-            if limits.max_insns:
-                budget = min(budget, limits.max_insns - proc.executed)
+            else:
+                budget = min(SLICE, limits.max_insns - proc.executed) if limits.max_insns else SLICE
                 if budget <= 0:
-                    pc = cpu.reg("rip")
-                    proc.stderr.write(
-                        f"goemu: stopped after --max-insns {limits.max_insns} instructions (pc={pc:#x})\n".encode()
-                    )
-                    return 2
-            proc.stopped_early = False
-            stop = cpu.run(cpu.reg("rip"), NEVER, count=budget)
-            # Unicorn does not tell how many instructions ran: a slice counts whole, or as a
-            # runtime call's worth when it ended at one (deterministic either way).
-            proc.executed += min(budget, CALL_INSNS) if proc.stopped_early else budget
+                    return _limit_reached(proc, cpu, f"--max-insns {limits.max_insns} instructions")
+                proc.stopped_early = False
+                stop = cpu.run(cpu.reg("rip"), NEVER, count=budget)
+                # Unicorn does not tell how many instructions ran: a slice counts whole, or as a
+                # runtime call's worth when it ended at one (deterministic either way).
+                proc.executed += min(budget, CALL_INSNS) if proc.stopped_early else budget
+                full = full or not proc.stopped_early
             ran = True
-            full = full or not proc.stopped_early
             if stop.error is not None:
                 return _fault(proc, cpu, stop.pc)
         if proc.status is not None:
@@ -359,6 +348,11 @@ def run_process(proc: Process, limits: Limits) -> int:
     if proc.status < 0:
         return 2
     return proc.status
+
+
+def _limit_reached(proc: Process, cpu: CPU, what: str) -> int:
+    proc.stderr.write(f"goemu: stopped after {what} (pc={cpu.reg('rip'):#x})\n".encode())
+    return 2
 
 
 def _wake(proc: Process, cpu: CPU, mp: M) -> bool:
