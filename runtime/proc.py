@@ -209,12 +209,7 @@ class Runtime:
             self.globrunqputhead(G(self.mem, pp.runnext))
             pp.runnext = 0
         time.moveTimers(self, P(self.mem, mp.p), pp)
-        while pp.gFree.n:
-            gp = self._gpop(pp.gFree.gList)
-            pp.gFree.n -= 1
-            sfree = self.sched.gFree
-            self._gpush(sfree.stack if gp.stack.lo else sfree.noStack, gp)
-            sfree.n += 1
+        self.gfree_to_global(pp, keep=0)  # gfpurge
         pp.status = const._Pdead
 
     def stopTheWorld(self, mp: M) -> None:
@@ -310,12 +305,16 @@ class Runtime:
         self._gpush(free.gList, gp)
         free.n += 1
         if free.n >= 64:
-            sfree = self.sched.gFree
-            while free.n >= 32:
-                g = self._gpop(free.gList)
-                free.n -= 1
-                self._gpush(sfree.stack if g.stack.lo else sfree.noStack, g)
-                sfree.n += 1
+            self.gfree_to_global(pp, keep=31)
+
+    def gfree_to_global(self, pp: P, keep: int) -> None:
+        """Move pp's free Gs to the global lists (with and without stacks) until keep are left."""
+        free, sfree = pp.gFree, self.sched.gFree
+        while free.n > keep:
+            g = self._gpop(free.gList)
+            free.n -= 1
+            self._gpush(sfree.stack if g.stack.lo else sfree.noStack, g)
+            sfree.n += 1
 
     def gfget(self, pp: P) -> G | None:
         """A dead G from pp's free list, refilled from the global lists (with stacks first)."""
