@@ -97,7 +97,18 @@ def _text_symbol(fn: obj6.Function, code: bytes, relocs: list[Reloc]) -> TextSym
             Instruction(p.pc, p.pos.line, p.pos.file, prog_string(p), p.code, p.inserted, "" if p.inserted else p.text)
         )
     sym.progs = fn.progs
+    sym.max_sp_delta = max_sp_delta(fn.progs)
     return sym
+
+
+def max_sp_delta(progs: list[Prog]) -> int:
+    """funcMaxSPDelta: the largest SP adjustment in effect at any instruction (Go reads it from
+    the pcsp table, which the same spadj values build)."""
+    delta = most = 0
+    for p in progs:
+        delta += p.spadj
+        most = max(most, delta)
+    return most
 
 
 def _data_symbols(progs: list[Prog], constants: dict[str, bytes], errors: ErrorList) -> list[DataSymbol]:

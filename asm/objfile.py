@@ -60,6 +60,7 @@ class TextSymbol:
     instructions: list[Instruction] = field(default_factory=list)
     nosplit: bool = False
     noframe: bool = False
+    max_sp_delta: int = 0  # the most SP falls below its entry value (funcMaxSPDelta, from spadj)
     progs: list[Prog] = field(default_factory=list, repr=False)  # not kept in the cache
 
     def __getstate__(self) -> dict:

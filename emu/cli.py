@@ -9,10 +9,17 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import TYPE_CHECKING
 
 from asm.errors import AsmError
+from runtime.stack import MAX_STACK, STACK_MIN
+from runtime.sysmon import FORCE_PREEMPT_NS
+
+if TYPE_CHECKING:
+    from .run import Config, Limits
 
 
 def _defines(values: list[str]) -> dict[str, str]:
@@ -71,24 +78,57 @@ def cmd_objdump(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from runtime.proc import MAX_GOMAXPROCS
+    from .run import main_streams, run
 
-    from .run import Config, Limits, gomaxprocs_from_env, main_streams, run
-
-    procs = args.gomaxprocs or gomaxprocs_from_env(os.environ)
-    if not 0 < args.ncpu <= MAX_GOMAXPROCS or not 0 <= procs <= MAX_GOMAXPROCS:
-        print(f"goemu run: --ncpu and GOMAXPROCS must be between 1 and {MAX_GOMAXPROCS}", file=sys.stderr)
-        return 2
-    if args.fast and args.max_insns:
-        print("goemu run: --max-insns counts instructions in deterministic mode only (not with --fast)", file=sys.stderr)
-        return 2
-    if args.max_insns < 0 or args.timeout < 0:
-        print("goemu run: --max-insns and --timeout must not be negative", file=sys.stderr)
+    try:
+        config, limits = run_config(args, os.environ)
+    except ValueError as e:
+        print(f"goemu run: {e}", file=sys.stderr)
         return 2
     out, err = main_streams()
-    config = Config(ncpu=args.ncpu, gomaxprocs=procs, fast=args.fast)
-    limits = Limits(max_insns=args.max_insns, timeout=args.timeout)
     return run(args.files, _asm_options(args), limits, out, err, config)
+
+
+def run_config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Config, Limits]:
+    """The machine and limits `goemu run` asks for, from its flags and the environment
+    (GOMAXPROCS and GODEBUG, read as Go reads them). ValueError says what is wrong."""
+    from runtime.debug import parsedebugvars
+    from runtime.proc import MAX_GOMAXPROCS
+
+    from .run import Config, Limits, gomaxprocs_from_env
+
+    procs = args.gomaxprocs or gomaxprocs_from_env(environ)
+    if not 0 < args.ncpu <= MAX_GOMAXPROCS or not 0 <= procs <= MAX_GOMAXPROCS:
+        raise ValueError(f"--ncpu and GOMAXPROCS must be between 1 and {MAX_GOMAXPROCS}")
+    if args.fast and args.max_insns:
+        raise ValueError("--max-insns counts instructions in deterministic mode only (not with --fast)")
+    if args.max_insns < 0 or args.timeout < 0:
+        raise ValueError("--max-insns and --timeout must not be negative")
+    if args.max_stack < STACK_MIN:
+        raise ValueError(f"--max-stack must be at least {STACK_MIN} bytes (one starting stack)")
+    config = Config(
+        ncpu=args.ncpu,
+        gomaxprocs=procs,
+        fast=args.fast,
+        debug=parsedebugvars(environ.get("GODEBUG", "")),
+        timeslice=args.timeslice,
+        max_stack=args.max_stack,
+    )
+    return config, Limits(max_insns=args.max_insns, timeout=args.timeout)
+
+
+_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 1_000_000, "s": 1_000_000_000}
+
+
+def duration(text: str) -> int:
+    """A positive duration in Go's syntax (time.ParseDuration: 10ms, 500us, 1.5s, 1m), in ns."""
+    m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m)", text.strip())
+    if not m:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 10ms, 500us, 2s)")
+    ns = round(float(m.group(1)) * (_UNITS.get(m.group(2)) or 60_000_000_000))
+    if ns <= 0:
+        raise argparse.ArgumentTypeError(f"duration {text!r} must be positive")
+    return ns
 
 
 def _add_asm_flags(p: argparse.ArgumentParser) -> None:
@@ -119,6 +159,20 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--ncpu", type=int, default=4, metavar="N", help="CPUs of the emulated machine (default 4)")
     r.add_argument("--fast", action="store_true", help="wall-clock time slices and clock (not deterministic)")
     r.add_argument("--timeout", type=float, default=0, metavar="S", help="stop after S seconds of host time")
+    r.add_argument(
+        "--timeslice",
+        type=duration,
+        default=FORCE_PREEMPT_NS,
+        metavar="D",
+        help="how long a goroutine runs before sysmon preempts it (forcePreemptNS; default 10ms)",
+    )
+    r.add_argument(
+        "--max-stack",
+        type=int,
+        default=MAX_STACK,
+        metavar="BYTES",
+        help="goroutine stack size limit (debug.SetMaxStack; default 1000000000)",
+    )
     r.set_defaults(func=cmd_run)
 
     o = sub.add_parser("objdump", help="disassemble (like go tool objdump)", description="Disassemble in Go syntax.")

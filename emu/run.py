@@ -17,7 +17,7 @@ import struct
 import sys
 import time
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import BinaryIO
 
 from unicorn import (
@@ -33,6 +33,8 @@ from unicorn import x86_const as x86
 
 import runtime.api  # noqa: F401  (registers the gates)
 from asm import AsmError, Object, Options, Pos, assemble_file, link
+from runtime import stack, sysmon
+from runtime.debug import DebugVars
 from runtime.errors import Deadlock, GoPanic, Throw
 from runtime.gates import (
     GATES,
@@ -46,12 +48,14 @@ from runtime.gates import (
     fs_offset,
     resume_symbol,
 )
-from runtime.layout import G, Gobuf, M, const
+from runtime.layout import G, Gobuf, M, const, go_asm_h
 from runtime.malloc import Arena
+from runtime.preempt import async_preempt_stack
 from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Runtime, Symbols
 from runtime.stubs import assemble_stubs
 
-from . import syscalls, traceback
+from . import signals, syscalls, traceback
+from .functab import functab
 from .machine import CPU, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 
@@ -80,6 +84,9 @@ class Config:
     ncpu: int = NCPU
     gomaxprocs: int = 0  # 0: ncpu, or the GOMAXPROCS environment variable (schedinit)
     fast: bool = False  # wall-clock slices and time instead of the deterministic clock
+    debug: DebugVars = field(default_factory=DebugVars)  # GODEBUG
+    timeslice: int = sysmon.FORCE_PREEMPT_NS  # forcePreemptNS, in nanoseconds
+    max_stack: int = stack.MAX_STACK  # maxstacksize, in bytes
 
     def __post_init__(self) -> None:
         if self.gomaxprocs <= 0:
@@ -122,6 +129,10 @@ def gate_symbols(objects: list[Object]) -> dict[str, int]:
 
 
 def build(files: list[str], options: Options | None = None):  # type: ignore[no-untyped-def]
+    """Assemble the program (go_asm.h built in: the runtime's struct offsets, for programs that
+    look at their g or m) and the runtime, and link them."""
+    options = options or Options()
+    options = replace(options, headers={"go_asm.h": go_asm_h(), **options.headers})
     objects = [assemble_file(f, options) for f in files] + assemble_stubs()
     gates = gate_symbols(objects)
     image = link(objects, externals=gates)
@@ -150,6 +161,7 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     m.space.write(GATE_BASE, page)
     m.map("arena", ARENA_BASE, ARENA_SIZE, "rw")
     m.map("g0stack", G0_STACKS_BASE, G0_STACK_SIZE, "rw")  # m0's; other Ms' g0 stacks are in the heap
+    table = functab(image)
     syms = Symbols(
         goexit=image.symbols["runtime.goexit"].addr,
         main_pc=image.symbols["runtime.mainPC"].addr,
@@ -159,8 +171,12 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
         ),
         main_started=image.symbols["runtime.mainStarted"].addr,
         goroutine_ready=image.symbols["runtime.goroutineReadyPC"].addr,
+        functab=table,
+        async_preempt=image.symbols["runtime.asyncPreempt"].addr,
+        async_preempt_stack=async_preempt_stack(table),
     )
     rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=config.gomaxprocs)
+    rt.debug, rt.forcePreemptNS, rt.maxstacksize = config.debug, config.timeslice, config.max_stack
     rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
     handlers = entries()
     by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
@@ -189,7 +205,7 @@ def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
     cpu.set_reg("rip", proc.machine.image.symbols["runtime.gogo"].addr)
 
 
-def _call_runtime(proc: Process, uc, mp: M, fn: Callable[[], Gobuf | None], frame: Frame | None = None):  # type: ignore[no-untyped-def]
+def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None], frame: Frame | None = None):  # type: ignore[no-untyped-def]
     """Run a runtime function for the M on this CPU (called at frame, for a gate); returns (ok,
     its result). A sleeping M's CPU stops; a panic, a throw or a deadlock end the program in
     Go's words."""
@@ -199,6 +215,7 @@ def _call_runtime(proc: Process, uc, mp: M, fn: Callable[[], Gobuf | None], fram
     except Blocked:
         _stop(proc, uc)
     except GoPanic as p:
+        assert mp is not None  # only a goroutine's call into the runtime panics
         gp, image = rt.curg(mp), proc.machine.image
         if frame is None:
             where = traceback.goroutine(image, space, gp)
@@ -208,7 +225,8 @@ def _call_runtime(proc: Process, uc, mp: M, fn: Callable[[], Gobuf | None], fram
     except Deadlock as t:
         _die(proc, uc, [f"fatal error: {t}", *_others(proc)])
     except Throw as t:
-        _die(proc, uc, [f"fatal error: {t}"])
+        where = ["", *traceback.goroutine(proc.machine.image, space, G(space, t.g))] if t.g else []
+        _die(proc, uc, [f"fatal error: {t}", *where])
     except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
         _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
     return False, None
@@ -297,18 +315,24 @@ def _others(proc: Process) -> list[str]:
 
 
 def run_process(proc: Process, limits: Limits) -> int:
-    """Run the Ms round-robin, a slice of SLICE instructions each per round, in the order they
-    were created, until the program exits. The clock advances by a slice per round (the CPUs run
-    in parallel); when every M sleeps it jumps to the earliest deadline one waits for. With
-    --fast, slices are FAST_SLICE_US of host time and sleeping waits for the host's clock."""
+    """Run the Ms round-robin, a slice of SLICE instructions each per round (less if sysmon wakes
+    sooner), in the order they were created, until the program exits. The clock advances by a
+    slice per round (the CPUs run in parallel); sysmon runs between rounds once the clock reaches
+    its wake time; when every M sleeps the clock jumps to the earliest deadline one waits for (or
+    to sysmon's wake time). A signal sent to an M is handled before its next slice. With --fast,
+    slices are FAST_SLICE_US of host time and sleeping waits for the host's clock."""
     rt, cpus = proc.runtime, proc.machine.cpus
     started = time.monotonic()
     while proc.status is None:
+        _sysmon(proc)
         ran = full = False
+        # A round ends when sysmon wakes, so that it looks at the Ps on time.
+        length = max(1, min(SLICE, rt.sysmon.wake - rt.clock)) if rt.sysmon.wake else SLICE
         i = 0
         while i < len(cpus) and proc.status is None:
             cpu, mp = cpus[i], rt.allm[i]
             i += 1
+            signals.deliver(proc.machine, rt, cpu, mp)
             if mp.addr in rt.parked and not _wake(proc, cpu, mp):
                 continue
             if proc.status is not None:
@@ -318,7 +342,7 @@ def run_process(proc: Process, limits: Limits) -> int:
             if proc.fast:
                 stop = cpu.run(cpu.reg("rip"), NEVER, timeout_us=FAST_SLICE_US)
             else:
-                budget = min(SLICE, limits.max_insns - proc.executed) if limits.max_insns else SLICE
+                budget = min(length, limits.max_insns - proc.executed) if limits.max_insns else length
                 if budget <= 0:
                     return _limit_reached(proc, cpu, f"--max-insns {limits.max_insns} instructions")
                 proc.stopped_early = False
@@ -335,12 +359,14 @@ def run_process(proc: Process, limits: Limits) -> int:
         if ran:
             # The CPUs ran in parallel: a round lasts a slice, or a runtime call's worth when
             # every M stopped at one.
-            rt.clock += (SLICE if full else CALL_INSNS) * NS_PER_INSN
+            rt.clock += (length if full else min(length, CALL_INSNS)) * NS_PER_INSN
             continue
         deadline = rt.next_deadline()
         if not deadline:
             _die(proc, None, ["fatal error: goemu: every M sleeps and nothing can wake one"])
             break
+        if rt.sysmon.wake:
+            deadline = min(deadline, rt.sysmon.wake)
         if proc.fast:
             time.sleep(max(0, deadline - rt.nanotime()) / 1e9)
         else:
@@ -350,8 +376,19 @@ def run_process(proc: Process, limits: Limits) -> int:
     return proc.status
 
 
+def _sysmon(proc: Process) -> None:
+    """Run sysmon's loop for every wake time the clock has reached."""
+    rt = proc.runtime
+    while proc.status is None and rt.sysmon.wake and rt.nanotime() >= rt.sysmon.wake:
+        _call_runtime(proc, None, None, lambda: sysmon.tick(rt))
+
+
 def _limit_reached(proc: Process, cpu: CPU, what: str) -> int:
-    proc.stderr.write(f"goemu: stopped after {what} (pc={cpu.reg('rip'):#x})\n".encode())
+    """Stop the program, saying where the CPU next to run stands (pc=0x401034 main.main+0x34)."""
+    pc = cpu.reg("rip")
+    sym = proc.machine.image.symbol_at(pc)
+    where = "" if sym is None else f" {sym.name}" + (f"+{pc - sym.addr:#x}" if pc > sym.addr else "")
+    proc.stderr.write(f"goemu: stopped after {what} (pc={pc:#x}{where})\n".encode())
     return 2
 
 

@@ -4,7 +4,7 @@
 // they call that are Go code in the real runtime (newstack, goexit1, badmcall, abort, ...) are
 // provided by goemu's Python runtime through the gate page.
 //
-// tests/runtime/test_stubs.py checks these bytes against go tool asm's.
+// Bytes checked against go tool asm's by tests/asm/test_listing.py, behaviour by test_switch.py.
 
 #include "go_asm.h"
 #include "go_tls.h"

@@ -2,7 +2,12 @@
 
 
 class Throw(Exception):
-    """A runtime `throw`: printed as `fatal error: <msg>`, exit status 2."""
+    """A runtime `throw`: printed as `fatal error: <msg>`, exit status 2; with g, the traceback of
+    that goroutine (where it stood when the runtime threw) follows."""
+
+    def __init__(self, msg: str, g: int = 0) -> None:
+        super().__init__(msg)
+        self.g = g
 
 
 class GoPanic(Exception):

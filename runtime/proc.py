@@ -25,14 +25,17 @@ from dataclasses import dataclass, field
 from math import gcd
 from typing import NoReturn
 
-from . import time
+from . import stack, sysmon, time
+from .debug import DebugVars
 from .errors import Deadlock, Throw
 from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
 from .malloc import Arena, OutOfMemory
 from .memory import Memory, load, store
+from .symtab import Functab
 
 PTR_SIZE = 8
+MAX_WHEN = (1 << 63) - 1  # maxWhen
 MASK64 = (1 << 64) - 1
 RUNQ_SIZE = 256  # len(p.runq)
 G0_STACK_SIZE = 64 << 10  # m0's g0 stack (Go's m0 runs on the OS stack; other Ms' g0 have 16 KiB)
@@ -88,6 +91,9 @@ class Symbols:
     system_pcs: frozenset[int] = frozenset()  # entries of runtime functions other than runtime.main
     main_started: int = 0  # runtime.mainStarted (bool)
     goroutine_ready: int = 0  # runtime.goroutineReadyPC: the funcval of sleep timers
+    functab: Functab = field(default_factory=lambda: Functab([]))
+    async_preempt: int = 0  # runtime.asyncPreempt, the call a preemption signal injects
+    async_preempt_stack: int = 0  # asyncPreemptStack
 
 
 @dataclass
@@ -113,6 +119,12 @@ class Runtime:
     allgs: list[int] = field(default_factory=list)  # every G ever made, by address (Go's []*g)
     sudog_free: list[int] = field(default_factory=list)  # released sudogs (Go keeps per-P caches)
     semtable: int = 0  # address of the semaphore roots, allocated on first use
+    debug: DebugVars = field(default_factory=DebugVars)  # GODEBUG
+    forcePreemptNS: int = sysmon.FORCE_PREEMPT_NS  # goemu run --timeslice
+    maxstacksize: int = stack.MAX_STACK  # goemu run --max-stack (debug.SetMaxStack)
+    stackpool: dict[int, list[int]] = field(default_factory=dict)  # freed stacks by size
+    sigpending: set[int] = field(default_factory=set)  # Ms (by address) a SIGURG was sent to
+    sysmon: sysmon.Sysmon = field(default_factory=sysmon.Sysmon)
 
     def __post_init__(self) -> None:
         half = self.arena.size // 2
@@ -236,18 +248,14 @@ class Runtime:
             else:
                 self.newm(False, pp)
         self.sched.gcwaiting = 0
+        sysmon.wake_deep_sleep(self)
         self.wakep()
 
     # ---- goroutines ------------------------------------------------------------------------
 
-    def stackalloc(self, size: int) -> int:
-        """A stack of `size` bytes (a power of two), aligned to its size, from the stack half of
-        the arena so that Gs and stacks do not interleave (Go's stacks come from their own spans)."""
-        return self.stacks.alloc(size, size)
-
     def malg(self, stacksize: int) -> G:
         newg = self.new(G)
-        lo = self.stackalloc(stacksize)
+        lo = stack.stackalloc(self, stacksize)
         newg.stack.lo, newg.stack.hi = lo, lo + stacksize
         newg.stackguard0 = lo + const._StackGuard
         newg.stackguard1 = (1 << 64) - 1
@@ -301,6 +309,11 @@ class Runtime:
         """Put a dead G on pp's free list; past 64, move them down to 32 onto the global lists."""
         if gp.atomicstatus != const._Gdead:
             raise Throw("gfput: bad status (not Gdead)")
+        stksize = gp.stack.hi - gp.stack.lo
+        if stksize != const._StackMin:
+            # A grown stack is freed; gfget gives the G a new one of the starting size.
+            stack.stackfree(self, gp.stack.lo, stksize)
+            gp.stack.lo = gp.stack.hi = gp.stackguard0 = 0
         free = pp.gFree
         self._gpush(free.gList, gp)
         free.n += 1
@@ -333,7 +346,7 @@ class Runtime:
         gp = self._gpop(free.gList)
         free.n -= 1
         if gp.stack.lo == 0:
-            lo = self.stackalloc(const._StackMin)
+            lo = stack.stackalloc(self, const._StackMin)
             gp.stack.lo, gp.stack.hi = lo, lo + const._StackMin
             gp.stackguard0 = lo + const._StackGuard
         return gp
@@ -966,6 +979,10 @@ class Runtime:
             self.netpoll_break = False
         return park.resume()
 
+    def timeSleepUntil(self) -> int:
+        """The earliest timer of any P (maxWhen if none)."""
+        return min((pp.timer0When for pp in self.allp if pp.timer0When), default=MAX_WHEN)
+
     def next_deadline(self) -> int:
         """The earliest time a sleeping M waits for (0: none): where the clock jumps when every M
         sleeps."""
@@ -989,6 +1006,12 @@ def gostartcallfn(buf: Gobuf, fn: Funcval) -> None:
 
 
 # ---- the runtime's Go API, entered through gates ----------------------------------------------
+
+
+@gate("runtime.startSysmon")
+def startSysmon(rt: Runtime, mp: M, frame: Frame) -> None:
+    """runtime.main's `systemstack(func() { newm(sysmon, nil, -1) })`: sysmon starts its loop."""
+    sysmon.start(rt)
 
 
 @gate("runtime.Gosched")
@@ -1081,8 +1104,9 @@ def GOMAXPROCS(rt: Runtime, mp: M, frame: Frame) -> None:
 
 @gate("runtime.entersyscall")
 def entersyscall(rt: Runtime, mp: M, frame: Frame) -> None:
-    """The G enters a system call: _Gsyscall, its P left in _Psyscall without an M (sysmon may
-    hand it off, a later issue); stack growth is refused meanwhile (stackPreempt, throwsplit)."""
+    """The G enters a system call: _Gsyscall, its P left in _Psyscall without an M (sysmon's
+    retake hands it to another M if the call blocks); stack growth is refused meanwhile
+    (stackPreempt, throwsplit)."""
     gp = rt.curg(mp)
     pc, sp = frame.return_pc, frame.sp + 8  # the caller's (getcallerpc, getcallersp)
     gp.stackguard0 = const.stackPreempt
@@ -1090,6 +1114,7 @@ def entersyscall(rt: Runtime, mp: M, frame: Frame) -> None:
     gp.sched.pc, gp.sched.sp, gp.sched.lr, gp.sched.ret = pc, sp, 0, 0  # save
     gp.syscallsp, gp.syscallpc = sp, pc
     gp.atomicstatus = const._Gsyscall
+    sysmon.wake_deep_sleep(rt)  # entersyscall_sysmon
     pp = P(rt.mem, mp.p)
     mp.syscalltick = pp.syscalltick
     pp.m = 0
@@ -1131,8 +1156,9 @@ def exitsyscallfast(rt: Runtime, mp: M, oldp: P | None) -> bool:
             oldp.syscalltick += 1  # exitsyscallfast_reacquired: the P was used meanwhile
         return True
     if rt.sched.pidle:
-        pp = rt.pidleget()
+        pp = rt.pidleget()  # exitsyscallfast_pidle
         if pp is not None:
+            sysmon.wake_deep_sleep(rt)
             rt.acquirep(mp, pp)
             return True
     return False
@@ -1143,6 +1169,7 @@ def exitsyscall0(rt: Runtime, mp: M, gp: G) -> Gobuf:
     rt.dropg(mp)
     pp = rt.pidleget()
     if pp is not None:
+        sysmon.wake_deep_sleep(rt)
         rt.acquirep(mp, pp)
         return rt.execute(mp, gp, False)
     rt.globrunqput(gp)

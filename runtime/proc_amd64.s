@@ -5,7 +5,8 @@
 // forcegchelper, bgsweep and bgscavenge, reduced to what a program can observe: the same
 // goroutines are created in the same order (so the program's goroutines get the same goids as
 // in Go, 5 onwards), they run and park with Go's wait reasons, and main·main starts after the
-// same scheduling steps. Package init tasks, sysmon and the garbage collector are not modelled.
+// same scheduling steps, and sysmon starts where Go starts it. Package init tasks and the garbage
+// collector are not modelled.
 
 #include "textflag.h"
 
@@ -43,6 +44,7 @@ GLOBL	runtime·gcenablec(SB),NOPTR,$8
 // func main()
 TEXT runtime·main(SB),$24-0
 	MOVB	$1, runtime·mainStarted(SB)
+	CALL	runtime·startSysmon(SB)
 	// Go locks the main goroutine to m0 while the runtime initializes: a locked G is always
 	// executed with a fresh time slice, which shows in the P's schedtick later on.
 	CALL	runtime·lockOSThread(SB)

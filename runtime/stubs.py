@@ -32,3 +32,9 @@ def assemble_stubs() -> list[Object]:
     objects = [assemble_file(str(STUB_DIR / name), asm_options()) for name in STUB_FILES]
     objects.append(assemble_text(GATES_FILE, stubs_asm(sorted(GATES.values(), key=lambda g: g.name)), asm_options()))
     return objects
+
+
+def is_runtime_file(file: str) -> bool:
+    """Does code from this source file belong to the runtime (its stubs or the gates) rather than
+    to the program? Tells program text from runtime text for asynchronous preemption."""
+    return file == GATES_FILE or Path(file).parent == STUB_DIR

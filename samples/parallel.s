@@ -6,7 +6,7 @@
 // time with four Ps, and four times as long with one:
 //
 //	GOMAXPROCS=4 goemu run samples/parallel.s    (elapsed ms: 8, as samples/parallel.out)
-//	GOMAXPROCS=1 goemu run samples/parallel.s    (elapsed ms: 32)
+//	GOMAXPROCS=1 goemu run samples/parallel.s    (elapsed ms: 31)
 //
 //	var done = make(chan int)
 //	func worker(id int) { for n := 4000000; n > 0; n-- {}; done <- id }

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from emu.cli import parser, run_config
 from emu.run import Config, Limits, boot, build, run, run_process
 from runtime.layout import G, P
 
@@ -16,19 +17,24 @@ SAMPLES = sorted(p.stem for p in (ROOT / "samples").glob("*.s") if p.with_suffix
 STATUS = {"deadlock": 2, "nilpanic": 2}  # non-zero exit statuses, as Go's would be (panics, deadlocks)
 
 
-def sample_gomaxprocs(name: str) -> int:
-    """A sample made for one P says how to run it: `// GOMAXPROCS=1 goemu run samples/NAME.s`."""
+def sample_command(name: str) -> tuple[Config, Limits]:
+    """How a sample is run: as its header says (`//\tGODEBUG=asyncpreemptoff=1 GOMAXPROCS=1 goemu
+    run --timeslice 20us samples/NAME.s`, environment and flags), else with the defaults; read by
+    the command line's own parser. A runaway sample stops at 50M instructions."""
     text = (ROOT / "samples" / f"{name}.s").read_text()
-    m = re.search(rf"^// GOMAXPROCS=(\d+) goemu run samples/{name}\.s$", text, re.M)
-    return int(m.group(1)) if m else 0
+    m = re.search(rf"^//\s+((?:\w+=\S*\s+)*)goemu run ((?:\S+\s+)*)samples/{name}\.s$", text, re.M)
+    env = dict(v.split("=", 1) for v in m.group(1).split()) if m else {}
+    flags = m.group(2).split() if m else []
+    args = parser().parse_args(["run", "--max-insns", "50000000", *flags, f"samples/{name}.s"])
+    return run_config(args, env)
 
 
 @pytest.mark.parametrize("name", SAMPLES)
 def test_sample_output(name, monkeypatch):
     monkeypatch.chdir(ROOT)  # tracebacks name files as given: samples/NAME.s
     out, err = io.BytesIO(), io.BytesIO()
-    config = Config(gomaxprocs=sample_gomaxprocs(name))
-    status = run([f"samples/{name}.s"], None, Limits(max_insns=50_000_000), out, err, config)
+    config, limits = sample_command(name)
+    status = run([f"samples/{name}.s"], None, limits, out, err, config)
     assert out.getvalue() + err.getvalue() == (ROOT / "samples" / f"{name}.out").read_bytes()
     assert status == STATUS.get(name, 0)
 
@@ -70,7 +76,7 @@ def test_max_insns_stops_a_spinning_program(tmp_path):
     src.write_text("TEXT main·main(SB), $0\nl:\n\tJMP l\n")
     out, err = io.BytesIO(), io.BytesIO()
     assert run([str(src)], None, Limits(max_insns=250_000), out, err) == 2
-    assert err.getvalue() == b"goemu: stopped after --max-insns 250000 instructions (pc=0x401000)\n"
+    assert err.getvalue() == b"goemu: stopped after --max-insns 250000 instructions (pc=0x401000 main.main)\n"
 
 
 def test_unimplemented_runtime_gate_is_named(tmp_path):

@@ -1,0 +1,38 @@
+"""Emulated signal delivery: an M's pending signal is handled when its CPU is stopped between
+slices, with the CPU's registers as the handler's context (runtime.signal)."""
+
+from __future__ import annotations
+
+from runtime import signal
+from runtime.layout import M
+from runtime.proc import Runtime
+
+from .machine import CPU, Machine
+
+
+class CPUContext:
+    """sigctxt over a stopped CPU: the interrupted pc and sp, which the handler may change."""
+
+    def __init__(self, cpu: CPU) -> None:
+        self.cpu = cpu
+
+    def sigpc(self) -> int:
+        return self.cpu.reg("rip")
+
+    def sigsp(self) -> int:
+        return self.cpu.reg("rsp")
+
+    def set_rip(self, pc: int) -> None:
+        self.cpu.set_reg("rip", pc)
+
+    def set_rsp(self, sp: int) -> None:
+        self.cpu.set_reg("rsp", sp)
+
+
+def deliver(machine: Machine, rt: Runtime, cpu: CPU, mp: M) -> None:
+    """Run the handler of a signal sent to mp, if one is pending, on mp's CPU."""
+    if mp.addr in rt.sigpending:
+        # Stopped at a runtime call whose Python already ran, the M is in the runtime, on g0 in
+        # Go (mcall switched), though TLS still holds the G it left until gogo.
+        g = mp.g0 if cpu.skip_gate else machine.space.load(machine.g_slot(cpu), 8)
+        signal.deliver(rt, mp, CPUContext(cpu), g)
