@@ -4,7 +4,7 @@ slices, with the CPU's registers as the handler's context (runtime.signal)."""
 from __future__ import annotations
 
 from runtime import signal
-from runtime.layout import M
+from runtime.layout import G, M
 from runtime.proc import Runtime
 
 from .machine import CPU, Machine
@@ -32,7 +32,9 @@ class CPUContext:
 def deliver(machine: Machine, rt: Runtime, cpu: CPU, mp: M) -> None:
     """Run the handler of a signal sent to mp, if one is pending, on mp's CPU."""
     if mp.addr in rt.sigpending:
-        # Stopped at a runtime call whose Python already ran, the M is in the runtime, on g0 in
-        # Go (mcall switched), though TLS still holds the G it left until gogo.
-        g = mp.g0 if cpu.skip_gate else machine.space.load(machine.g_slot(cpu), 8)
+        # Stopped at a runtime call whose Python already ran (or blocked in one), the M is in
+        # the runtime, on g0 in Go (mcall switched), though TLS still holds the G it left.
+        g = machine.space.load(machine.g_slot(cpu), 8)
+        if cpu.skip_gate or not g or G(machine.space, g).m != mp.addr:
+            g = mp.g0
         signal.deliver(rt, mp, CPUContext(cpu), g)

@@ -19,13 +19,10 @@ sigPreempt = SIGURG
 
 
 def sighandler(rt: Runtime, mp: M, sig: int, ctxt: SigContext, g: int) -> None:
-    """The handler on the M interrupted with g (its TLS g) running. SIGURG is otherwise ignored
+    """The handler on mp, interrupted with g running (its curg, or g0 in the runtime). SIGURG is otherwise ignored
     (_SigNotify+_SigIgn, and no signal.Notify in goemu's programs)."""
     if sig == sigPreempt and not rt.debug.asyncpreemptoff:
-        if g:
-            preempt.doSigPreempt(rt, G(rt.mem, g), ctxt)
-        else:
-            mp.signalPending = 0  # badsignal: no g (not running Go code yet)
+        preempt.doSigPreempt(rt, G(rt.mem, g), ctxt)
 
 
 def deliver(rt: Runtime, mp: M, ctxt: SigContext, g: int) -> None:
