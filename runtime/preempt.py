@@ -6,9 +6,10 @@ continuations gopreempt_m and preemptPark.
 
 goemu's asynchronous safe points (isAsyncSafePoint): the M runs its curg on a P in _Prunning with
 no locks; the goroutine's stack has room for asyncPreempt's frame; the pc is in the program's own
-text (Go refuses assembly everywhere; goemu's programs are assembly, so their functions count as
-Go code would) and not in the runtime's; and not in a prologue before its frame is set up, nor in
-the unsafe-point regions cmd/asm marks (the stack check's branch and the morestack call).
+text (Go refuses assembly everywhere; goemu's programs are assembly, so every instruction of
+theirs counts, NOSPLIT functions included, which Go's compiler would mark unsafe) and not in the
+runtime's; and not in a prologue before its frame is set up, nor in the unsafe-point regions
+cmd/asm marks (the stack check's branch and the morestack call).
 """
 
 from __future__ import annotations
