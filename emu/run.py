@@ -35,7 +35,7 @@ import runtime.api  # noqa: F401  (registers the gates)
 from asm import AsmError, Object, Options, Pos, assemble_file, link
 from runtime import stack, sysmon
 from runtime.debug import DebugVars
-from runtime.errors import Deadlock, GoPanic, Throw
+from runtime.errors import Abort, Deadlock, GoPanic, Throw
 from runtime.gates import (
     GATES,
     SLOT_BP,
@@ -222,6 +222,9 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
         else:  # walked from the caller, as it is once the call returns
             where = traceback.goroutine(image, space, gp, frame.return_pc, sp=frame.sp + 8, bp=frame.bp)
         _die(proc, uc, [f"panic: {p}", "", *where])
+    except Abort as a:
+        pc = a.args[0]
+        _die(proc, uc, ["SIGTRAP: trace trap", f"PC={pc:#x} m={mp.id if mp else 0} sigcode=128"])
     except Deadlock as t:
         _die(proc, uc, [f"fatal error: {t}", *_others(proc)])
     except Throw as t:

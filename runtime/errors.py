@@ -19,3 +19,7 @@ class Deadlock(Throw):
 
     def __init__(self) -> None:
         super().__init__("all goroutines are asleep - deadlock!")
+
+
+class Abort(Exception):
+    """runtime.abort's INT $3 (SIGTRAP in the runtime: Go crashes with `SIGTRAP: trace trap`)."""

@@ -1014,6 +1014,21 @@ def startSysmon(rt: Runtime, mp: M, frame: Frame) -> None:
     sysmon.start(rt)
 
 
+@gate("runtime.badmcall")
+def badmcall(rt: Runtime, mp: M, frame: Frame) -> None:
+    raise Throw("runtime: mcall called on m->g0 stack")
+
+
+@gate("runtime.badmcall2")
+def badmcall2(rt: Runtime, mp: M, frame: Frame) -> None:
+    raise Throw("runtime: mcall function returned")
+
+
+@gate("runtime.badsystemstack")
+def badsystemstack(rt: Runtime, mp: M, frame: Frame) -> None:
+    rt.write(2, b"fatal: systemstack called from unexpected goroutine")
+
+
 @gate("runtime.Gosched")
 def Gosched(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
     """Yield the processor: mcall(gosched_m)."""

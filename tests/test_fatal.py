@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from emu.run import Config, Limits, run
+from emu.run import Config, Limits, build, run
 
 MAKECHAN = "\tMOVQ $8, 0(SP)\n\tMOVQ $1, 8(SP)\n\tCALL runtime·makechan(SB)\n\tMOVQ 16(SP), AX\n\tMOVQ AX, c-8(SP)\n"
 CLOSE = "\tMOVQ c-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·closechan(SB)\n"
@@ -90,3 +90,22 @@ def test_write_to_other_fds_and_bad_pointers_fails_like_linux(tmp_path):
         "\tMOVQ AX, 0(SP)\n\tCALL runtime·printint(SB)\n"
     )
     assert run_main(tmp_path, body)[:2] == (0, "-9-14")
+
+
+def test_morestack_on_g0_is_fatal_as_in_go(tmp_path):
+    """morestack refuses to grow the scheduler's stack: badmorestackg0's message, then abort's
+    INT $3 (SIGTRAP) ends the program; the reported PC is morestack's call of abort."""
+    src = tmp_path / "g0.s"
+    src.write_text(
+        '#include "go_asm.h"\n'
+        "TEXT main·main(SB), 4, $0-0\n"  # NOSPLIT: a function that runs with g0 in TLS
+        "\tMOVQ (TLS), AX\n\tMOVQ g_m(AX), AX\n\tMOVQ m_g0(AX), AX\n\tMOVQ AX, (TLS)\n"
+        "\tCALL runtime·morestack(SB)\n\tRET\n"
+    )
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(max_insns=1_000_000), out, err) == 2
+    lines = err.getvalue().decode().splitlines()
+    assert lines[:2] == ["fatal: morestack on g0", "SIGTRAP: trace trap"]
+    morestack = build([str(src)])[0].symbols["runtime.morestack"]
+    call = next(i for i in morestack.text.instructions if i.text == "CALL\truntime.abort(SB)")
+    assert lines[2:] == [f"PC={morestack.addr + call.offset:#x} m=0 sigcode=128"]
