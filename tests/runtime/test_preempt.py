@@ -14,7 +14,7 @@ from emu.functab import functab, unsafe_ranges
 from emu.run import Config, Limits, boot, build, run_process
 from runtime import sysmon
 from runtime.debug import DebugVars, parsedebugvars
-from runtime.layout import G, P, const
+from runtime.layout import Funcval, G, P, const
 from runtime.malloc import Arena
 from runtime.memory import BytesMemory
 from runtime.proc import CLOCK_START, G0_STACK_SIZE, Runtime, Symbols
@@ -241,3 +241,18 @@ def test_blocked_syscall_hands_its_p_to_a_new_m(monkeypatch):
     # sysmon's id. The new M acquires it from nextp when it starts.
     assert retaken == [(1, const._Pidle, [2])]
     assert [m.id for m in proc.runtime.allm] == [0, 2]
+
+
+def test_preemptPark_parks_in_Gpreempted_for_suspendG(rt):
+    """A G asked to stop (g.preemptStop, suspendG's request; goemu has no GC to ask) parks in
+    _Gpreempted with wait reason `preempted` instead of going to the run queue; the M runs
+    another G."""
+    gp = G(rt.mem, rt.m0.curg)
+    other = rt.newproc(rt.m0, Funcval(rt.mem, rt.syms.main_pc))
+    gp.preemptStop = True
+    rt.syms.functab = Functab([Func("runtime.asyncPreempt2.resume", 0x401000, 0x401010, 0, program=False)])
+    gp.sched.pc, gp.asyncSafePoint = 0x401000, True
+    buf = preempt.preemptPark(rt, rt.m0, gp)
+    assert (gp.atomicstatus, gp.waitreason, gp.m) == (const._Gpreempted, 25, 0)
+    assert buf.addr == other.addr_of("sched") and rt.m0.curg == other.addr
+    assert rt.sched.runqsize == 0  # not queued anywhere: only a resume would ready it
