@@ -66,11 +66,6 @@ def preemptone(rt: Runtime, pp: P) -> bool:
     return True
 
 
-def preemptall(rt: Runtime) -> bool:
-    """preemptone on every running P."""
-    return any([preemptone(rt, pp) for pp in rt.allp if pp.status == const._Prunning])
-
-
 def preemptM(rt: Runtime, mp: M) -> None:
     """signalM(mp, sigPreempt), unless one is already on its way (m.signalPending)."""
     if mp.signalPending == 0:

@@ -35,7 +35,6 @@ from .memory import Memory, load, store
 from .symtab import Functab
 
 PTR_SIZE = 8
-MAX_WHEN = (1 << 63) - 1  # maxWhen
 MASK64 = (1 << 64) - 1
 RUNQ_SIZE = 256  # len(p.runq)
 G0_STACK_SIZE = 64 << 10  # m0's g0 stack (Go's m0 runs on the OS stack; other Ms' g0 have 16 KiB)
@@ -978,10 +977,6 @@ class Runtime:
         elif park.poll:
             self.netpoll_break = False
         return park.resume()
-
-    def timeSleepUntil(self) -> int:
-        """The earliest timer of any P (maxWhen if none)."""
-        return min((pp.timer0When for pp in self.allp if pp.timer0When), default=MAX_WHEN)
 
     def next_deadline(self) -> int:
         """The earliest time a sleeping M waits for (0: none): where the clock jumps when every M

@@ -26,7 +26,7 @@ def sighandler(rt: Runtime, mp: M, sig: int, ctxt: SigContext, g: int) -> None:
 
 
 def deliver(rt: Runtime, mp: M, ctxt: SigContext, g: int) -> None:
-    """Run the handler for the M's pending signals (the kernel does this as the thread resumes)."""
-    if mp.addr in rt.sigpending:
-        rt.sigpending.discard(mp.addr)
-        sighandler(rt, mp, sigPreempt, ctxt, g)
+    """Run the handler for the signal pending for mp (the kernel does this as the thread
+    resumes); the caller saw mp in rt.sigpending."""
+    rt.sigpending.discard(mp.addr)
+    sighandler(rt, mp, sigPreempt, ctxt, g)

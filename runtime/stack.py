@@ -57,13 +57,13 @@ def newstack(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
         raise Throw("runtime: wrong goroutine in newstack")
     gp = rt.curg(mp)
     morebuf = mp.morebuf
+    mb = (morebuf.pc, morebuf.sp, morebuf.lr)
     if gp.throwsplit:
         gp.syscallsp, gp.syscallpc = morebuf.sp, morebuf.pc
         fn = rt.syms.functab.findfunc(gp.sched.pc)
         name, off = (fn.name, gp.sched.pc - fn.entry) if fn else ("(unknown)", 0)
-        rt.write(2, f"runtime: newstack at {name}+{off:#x} sp={gp.sched.sp:#x} {_stack(gp)}\n{_bufs(gp, mp)}".encode())
+        rt.write(2, f"runtime: newstack at {name}+{off:#x} sp={gp.sched.sp:#x} {_stack(gp)}\n{_bufs(gp, mb)}".encode())
         raise Throw("runtime: stack split at bad time", g=gp.addr)
-    bufs = _bufs(gp, mp)
     morebuf.pc = morebuf.lr = morebuf.sp = morebuf.g = 0
 
     stackguard0 = gp.stackguard0
@@ -77,7 +77,7 @@ def newstack(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
         raise Throw("missing stack in newstack")
     sp = gp.sched.sp - PTR  # the return address morestack's caller pushed
     if sp < gp.stack.lo:
-        rt.write(2, f"runtime: newstack sp={sp:#x} {_stack(gp)}\n{bufs}".encode())
+        rt.write(2, f"runtime: newstack sp={sp:#x} {_stack(gp)}\n{_bufs(gp, mb)}".encode())
         rt.write(2, f"runtime: gp={gp.addr:#x}, goid={gp.goid}, gp->status={gp.atomicstatus:#x}\n ".encode())
         rt.write(2, f"runtime: split stack overflow: {sp:#x} < {gp.stack.lo:#x}\n".encode())
         raise Throw("runtime: split stack overflow")
@@ -119,10 +119,11 @@ def _stack(gp: G) -> str:
     return f"stack=[{gp.stack.lo:#x}, {gp.stack.hi:#x}]"
 
 
-def _bufs(gp: G, mp: M) -> str:
-    mb, s = mp.morebuf, gp.sched
+def _bufs(gp: G, morebuf: tuple[int, int, int]) -> str:
+    """newstack's morebuf= and sched= lines; morebuf as (pc, sp, lr), read before it is cleared."""
+    (pc, sp, lr), s = morebuf, gp.sched
     return (
-        f"\tmorebuf={{pc:{mb.pc:#x} sp:{mb.sp:#x} lr:{mb.lr:#x}}}\n"
+        f"\tmorebuf={{pc:{pc:#x} sp:{sp:#x} lr:{lr:#x}}}\n"
         f"\tsched={{pc:{s.pc:#x} sp:{s.sp:#x} lr:{s.lr:#x} ctxt:{s.ctxt:#x}}}\n"
     )
 

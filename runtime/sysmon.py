@@ -13,7 +13,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from . import preempt
+from . import preempt, time
 from .layout import const
 
 if TYPE_CHECKING:
@@ -59,7 +59,7 @@ def tick(rt: Runtime) -> None:
     now = rt.nanotime()
     sched = rt.sched
     if rt.debug.schedtrace <= 0 and (sched.gcwaiting or sched.npidle == rt.gomaxprocs):
-        next_timer = rt.timeSleepUntil()
+        next_timer = time.timeSleepUntil(rt)
         if next_timer > now:
             sched.sysmonwait = 1
             s.wake = now + min(FORCEGC_PERIOD // 2, next_timer - now)
@@ -78,9 +78,8 @@ def wake_deep_sleep(rt: Runtime) -> None:
     """notewakeup(&sched.sysmonnote) for a sysmon sleeping with every P idle."""
     if rt.sched.sysmonwait:
         rt.sched.sysmonwait = 0
-        s = rt.sysmon
-        s.idle, s.delay = 0, 20  # syscallWake
-        s.wake = rt.nanotime() + s.delay * US
+        rt.sysmon.idle = 0  # syscallWake: back to 20 us sleeps
+        _sleep(rt, rt.nanotime())
 
 
 def retake(rt: Runtime, now: int) -> int:

@@ -204,6 +204,14 @@ def runOneTimer(rt: Runtime, mp: M, pp: P, t: Timer) -> None:
     goroutineReady(rt, mp, G(rt.mem, arg))
 
 
+MAX_WHEN = (1 << 63) - 1  # maxWhen
+
+
+def timeSleepUntil(rt: Runtime) -> int:
+    """The earliest time any P's next timer fires (maxWhen if none)."""
+    return min((w for pp in rt.allp if (w := nobarrierWakeTime(pp))), default=MAX_WHEN)
+
+
 def checkTimersNoP(rt: Runtime, poll_until: int) -> int:
     """The earliest timer of the Ps in timerpMask, for an M about to sleep without a P."""
     for pp in rt.allp:
