@@ -6,6 +6,7 @@ import io
 from pathlib import Path
 
 import pytest
+from booted import booted_runtime
 
 import runtime.preempt as preempt
 from asm import assemble_file
@@ -15,23 +16,16 @@ from emu.run import Config, Limits, boot, build, run_process
 from runtime import sysmon
 from runtime.debug import DebugVars, parsedebugvars
 from runtime.layout import Funcval, G, P, const
-from runtime.malloc import Arena
-from runtime.memory import BytesMemory
-from runtime.proc import CLOCK_START, G0_STACK_SIZE, Runtime, Symbols
+from runtime.proc import CLOCK_START
 from runtime.symtab import Func, Functab
 
 ROOT = Path(__file__).resolve().parents[2]
-BASE = 0x100000
 MS = 1_000_000
 
 
 @pytest.fixture
 def rt():
-    mem = BytesMemory(BASE, 64 << 20)
-    mem.write(BASE, (0x401100).to_bytes(8, "little"))
-    arena = Arena(BASE + 0x1000, (64 << 20) - 0x1000 - G0_STACK_SIZE)
-    r = Runtime(mem, arena, Symbols(goexit=0x401000, main_pc=BASE), g0_stack_base=BASE + (64 << 20) - G0_STACK_SIZE)
-    r.m0 = r.rt0_go()
+    r = booted_runtime()
     r.schedule(r.m0)  # main runs on m0's P
     return r
 

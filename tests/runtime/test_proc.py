@@ -1,26 +1,16 @@
 """The scheduler's data structures against Go 1.19's behaviour (proc.go, proc_test.go)."""
 
 import pytest
+from booted import GOEXIT, MAIN_FN, booted_runtime
 
 from runtime.errors import Deadlock
 from runtime.layout import Funcval, G, P, const
-from runtime.malloc import Arena
-from runtime.memory import BytesMemory
-from runtime.proc import G0_STACK_SIZE, RUNQ_SIZE, RandomOrder, Runtime, Symbols
-
-BASE = 0x100000
-GOEXIT, MAIN_FN = 0x401000, 0x401100
+from runtime.proc import RUNQ_SIZE, RandomOrder
 
 
 @pytest.fixture
 def rt():
-    mem = BytesMemory(BASE, 64 << 20)
-    fv = BASE  # a funcval for "main" at the start of memory
-    mem.write(fv, MAIN_FN.to_bytes(8, "little"))
-    arena = Arena(BASE + 0x1000, (64 << 20) - 0x1000 - G0_STACK_SIZE)
-    r = Runtime(mem, arena, Symbols(goexit=GOEXIT, main_pc=fv), g0_stack_base=BASE + (64 << 20) - G0_STACK_SIZE)
-    r.m0 = r.rt0_go()
-    return r
+    return booted_runtime()
 
 
 def new_gs(rt, n):
@@ -158,13 +148,9 @@ def test_fastrand_is_go_1_19_wyrand(rt):
 @pytest.fixture
 def rt4():
     """A runtime with four Ps; new Ms are recorded instead of given CPUs."""
-    mem = BytesMemory(BASE, 64 << 20)
-    mem.write(BASE, MAIN_FN.to_bytes(8, "little"))
-    arena = Arena(BASE + 0x1000, (64 << 20) - 0x1000 - G0_STACK_SIZE)
-    r = Runtime(mem, arena, Symbols(goexit=GOEXIT, main_pc=BASE), BASE + (64 << 20) - G0_STACK_SIZE, gomaxprocs=4)
-    r.started = []
-    r.newosproc = r.started.append
-    r.m0 = r.rt0_go()
+    started = []
+    r = booted_runtime(gomaxprocs=4, newosproc=started.append)
+    r.started = started
     return r
 
 
