@@ -89,6 +89,18 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(args.files, _asm_options(args), limits, out, err, config)
 
 
+def cmd_debug(args: argparse.Namespace) -> int:
+    from .debugger.engine import DebugError
+    from .debugger.shell import start
+
+    try:
+        config, _ = run_config(args, os.environ)
+        return start(args.files, config, args.x, args.batch, sys.stdout, _asm_options(args))
+    except (ValueError, DebugError) as e:
+        print(f"goemu debug: {e}", file=sys.stderr)
+        return 2
+
+
 def run_config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Config, Limits]:
     """The machine and limits `goemu run` asks for, from its flags and the environment
     (GOMAXPROCS and GODEBUG, read as Go reads them). ValueError says what is wrong."""
@@ -137,6 +149,27 @@ def _add_asm_flags(p: argparse.ArgumentParser) -> None:
     p.add_argument("-p", default="main", metavar="PKG", help="package path for ·name symbols (default main)")
 
 
+def _add_machine_flags(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--gomaxprocs", type=int, default=0, metavar="N", help="number of Ps (default: $GOMAXPROCS, else --ncpu)"
+    )
+    p.add_argument("--ncpu", type=int, default=4, metavar="N", help="CPUs of the emulated machine (default 4)")
+    p.add_argument(
+        "--timeslice",
+        type=duration,
+        default=FORCE_PREEMPT_NS,
+        metavar="D",
+        help="how long a goroutine runs before sysmon preempts it (forcePreemptNS; default 10ms)",
+    )
+    p.add_argument(
+        "--max-stack",
+        type=int,
+        default=MAX_STACK,
+        metavar="BYTES",
+        help="goroutine stack size limit (debug.SetMaxStack; default 1000000000)",
+    )
+
+
 def parser() -> argparse.ArgumentParser:
     ap = argparse.ArgumentParser(prog="goemu", description="Run Go Plan 9 amd64 assembly on an emulated CPU.")
     sub = ap.add_subparsers(dest="command", required=True, metavar="COMMAND")
@@ -153,27 +186,22 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("files", nargs="+", metavar="FILE.s")
     _add_asm_flags(r)
     r.add_argument("--max-insns", type=int, default=0, metavar="N", help="stop after N instructions")
-    r.add_argument(
-        "--gomaxprocs", type=int, default=0, metavar="N", help="number of Ps (default: $GOMAXPROCS, else --ncpu)"
-    )
-    r.add_argument("--ncpu", type=int, default=4, metavar="N", help="CPUs of the emulated machine (default 4)")
     r.add_argument("--fast", action="store_true", help="wall-clock time slices and clock (not deterministic)")
     r.add_argument("--timeout", type=float, default=0, metavar="S", help="stop after S seconds of host time")
-    r.add_argument(
-        "--timeslice",
-        type=duration,
-        default=FORCE_PREEMPT_NS,
-        metavar="D",
-        help="how long a goroutine runs before sysmon preempts it (forcePreemptNS; default 10ms)",
-    )
-    r.add_argument(
-        "--max-stack",
-        type=int,
-        default=MAX_STACK,
-        metavar="BYTES",
-        help="goroutine stack size limit (debug.SetMaxStack; default 1000000000)",
-    )
+    _add_machine_flags(r)
     r.set_defaults(func=cmd_run)
+
+    d = sub.add_parser(
+        "debug",
+        help="debug a program (step goroutine switches, forward and back)",
+        description="Run a program under the debugger shell: gdb/Delve commands, reverse execution.",
+    )
+    d.add_argument("files", nargs="+", metavar="FILE.s")
+    _add_asm_flags(d)
+    d.add_argument("-x", metavar="SCRIPT", help="run the debugger commands in SCRIPT first")
+    d.add_argument("--batch", action="store_true", help="exit after the script; plain output without colour")
+    _add_machine_flags(d)
+    d.set_defaults(func=cmd_debug, max_insns=0, fast=False, timeout=0)
 
     o = sub.add_parser("objdump", help="disassemble (like go tool objdump)", description="Disassemble in Go syntax.")
     o.add_argument("files", nargs="+", metavar="IMAGE-or-FILE.s")

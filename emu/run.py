@@ -47,6 +47,7 @@ from runtime.gates import (
     entries,
     fs_offset,
     resume_symbol,
+    trigger_names,
 )
 from runtime.layout import G, Gobuf, M, const, go_asm_h
 from runtime.malloc import Arena
@@ -102,12 +103,24 @@ def gomaxprocs_from_env(environ: Mapping[str, str]) -> int:
 
 
 @dataclass
+class Round:
+    """Where the round-robin of the Ms stands, so that a run can stop mid-slice and go on."""
+
+    length: int = 0  # this round's slice length; 0: no round under way
+    next: int = 0  # the index of the CPU whose slice runs (or starts) next
+    left: int = 0  # what is left of that CPU's slice once it started; 0: not started
+    ran: bool = False  # some CPU ran in this round
+    full: bool = False  # some slice ran its whole length
+
+
+@dataclass
 class Process:
     """One run of a program: the machine, the runtime over its memory, and what the program wrote."""
 
     machine: Machine
     runtime: Runtime
     gates: dict[int, GateFn | str]  # trigger address -> Python function, or the name of a missing one
+    gate_names: dict[int, str]  # trigger address -> the runtime function's Go name (runtime.Gosched)
     stdout: BinaryIO
     stderr: BinaryIO
     status: int | None = None
@@ -116,6 +129,13 @@ class Process:
     hooks: list[Callable] = field(default_factory=list)  # keeps Unicorn's callbacks alive
     stopped_early: bool = False  # the current slice ended before its instruction count
     fast: bool = False
+    round: Round = field(default_factory=lambda: Round())
+    started: float = field(default_factory=time.monotonic)  # host time, for --timeout
+    # The debugger's per-instruction hook (made for each CPU, installed before every other hook so
+    # that it sees each instruction Unicorn counts): it keeps `counted` and may break the run.
+    on_insn: Callable[[CPU], Callable] | None = None
+    counted: int = 0
+    break_request: bool = False
 
 
 def gate_symbols(objects: list[Object]) -> dict[str, int]:
@@ -153,7 +173,7 @@ def _gate_page(image, gates: dict[str, int]) -> bytes:  # type: ignore[no-untype
     return bytes(page)
 
 
-def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, config: Config | None = None) -> Process:  # type: ignore[no-untyped-def]
+def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, config: Config | None = None, on_insn: Callable[[CPU], Callable] | None = None) -> Process:  # type: ignore[no-untyped-def]
     config = config or Config()
     m = Machine(image)
     page = _gate_page(image, gates)
@@ -180,7 +200,9 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
     handlers = entries()
     by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
-    proc = Process(m, rt, by_trigger, stdout, stderr, fast=config.fast)
+    names = trigger_names()
+    proc = Process(m, rt, by_trigger, {a: names.get(n, n) for n, a in gates.items()}, stdout, stderr,
+                   fast=config.fast, on_insn=on_insn)  # fmt: skip
     if config.fast:
         origin = time.monotonic_ns()
         rt.now = lambda: CLOCK_START + time.monotonic_ns() - origin
@@ -238,6 +260,10 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
 def _install_hooks(proc: Process, cpu: CPU) -> None:
     uc = cpu.uc
     space = proc.machine.space
+    if proc.on_insn is not None:
+        counter = proc.on_insn(cpu)
+        proc.hooks.append(counter)
+        uc.hook_add(UC_HOOK_CODE, counter, None, 1, 0)
 
     def on_syscall(uc, _data):  # type: ignore[no-untyped-def]
         nr = uc.reg_read(x86.UC_X86_REG_RAX)
@@ -318,53 +344,72 @@ def _others(proc: Process) -> list[str]:
 
 
 def run_process(proc: Process, limits: Limits) -> int:
+    """Run the program to its exit; its exit status (2 for a fatal error or a limit reached)."""
+    status = advance(proc, limits)
+    assert status is not None  # no budget and no breakpoint hook: only the exit ends the run
+    return status
+
+
+def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | None:
     """Run the Ms round-robin, a slice of SLICE instructions each per round (less if sysmon wakes
-    sooner), in the order they were created, until the program exits. The clock advances by a
-    slice per round (the CPUs run in parallel); sysmon runs between rounds once the clock reaches
-    its wake time; when every M sleeps the clock jumps to the earliest deadline one waits for (or
-    to sysmon's wake time). A signal sent to an M is handled before its next slice. With --fast,
-    slices are FAST_SLICE_US of host time and sleeping waits for the host's clock."""
-    rt, cpus = proc.runtime, proc.machine.cpus
-    started = time.monotonic()
+    sooner), in the order they were created, until the program exits: returns its status. The
+    clock advances by a slice per round (the CPUs run in parallel); sysmon runs between rounds once
+    the clock reaches its wake time; when every M sleeps the clock jumps to the earliest deadline
+    one waits for (or to sysmon's wake time). A signal sent to an M is handled before its next
+    slice. With --fast, slices are FAST_SLICE_US of host time and sleeping waits for the host's
+    clock.
+
+    The debugger runs the same rounds in pieces: with a budget (instructions, counted exactly by
+    its per-instruction hook, proc.counted) or when its hook breaks (proc.break_request), this
+    returns None right after the last instruction run, and the next call goes on from there
+    (proc.round), so a run stopped any number of times executes exactly as one that is not."""
+    rt, cpus, rnd = proc.runtime, proc.machine.cpus, proc.round
     while proc.status is None:
-        _sysmon(proc)
-        ran = full = False
-        # A round ends when sysmon wakes, so that it looks at the Ps on time.
-        length = max(1, min(SLICE, rt.sysmon.wake - rt.clock)) if rt.sysmon.wake else SLICE
-        i = 0
-        while i < len(cpus) and proc.status is None:
-            cpu, mp = cpus[i], rt.allm[i]
-            i += 1
-            signals.deliver(proc.machine, rt, cpu, mp)
-            if mp.addr in rt.parked and not _wake(proc, cpu, mp):
-                continue
+        if not rnd.length:
+            _sysmon(proc)
             if proc.status is not None:
                 break
-            if limits.timeout and time.monotonic() - started > limits.timeout:
-                return _limit_reached(proc, cpu, f"--timeout {limits.timeout:g}s")
-            if proc.fast:
-                stop = cpu.run(cpu.reg("rip"), NEVER, timeout_us=FAST_SLICE_US)
-            else:
-                budget = min(length, limits.max_insns - proc.executed) if limits.max_insns else length
-                if budget <= 0:
+            # A round ends when sysmon wakes, so that it looks at the Ps on time.
+            rnd.length = max(1, min(SLICE, rt.sysmon.wake - rt.clock)) if rt.sysmon.wake else SLICE
+            rnd.next = rnd.left = 0
+            rnd.ran = rnd.full = False
+        while rnd.next < len(cpus) and proc.status is None:
+            cpu, mp = cpus[rnd.next], rt.allm[rnd.next]
+            if not rnd.left:
+                signals.deliver(proc.machine, rt, cpu, mp)
+                if mp.addr in rt.parked and not _wake(proc, cpu, mp):
+                    rnd.next += 1
+                    continue
+                if proc.status is not None:
+                    break
+                if limits.timeout and time.monotonic() - proc.started > limits.timeout:
+                    return _limit_reached(proc, cpu, f"--timeout {limits.timeout:g}s")
+                rnd.left = min(rnd.length, limits.max_insns - proc.executed) if limits.max_insns else rnd.length
+                if rnd.left <= 0:
                     return _limit_reached(proc, cpu, f"--max-insns {limits.max_insns} instructions")
-                proc.stopped_early = False
-                stop = cpu.run(cpu.reg("rip"), NEVER, count=budget)
-                # Unicorn does not tell how many instructions ran: a slice counts whole, or as a
-                # runtime call's worth when it ended at one (deterministic either way).
-                proc.executed += min(budget, CALL_INSNS) if proc.stopped_early else budget
-                full = full or not proc.stopped_early
-            ran = True
+            if budget is not None and budget <= 0:
+                return None
+            stop = _run_piece(proc, cpu, budget)
+            rnd.ran = True
             if stop.error is not None:
                 return _fault(proc, cpu, stop.pc)
+            if proc.break_request:
+                return None
+            if budget is not None:
+                budget -= stop.counted
         if proc.status is not None:
             break
+        ran, full, length = rnd.ran, rnd.full, rnd.length
+        rnd.length = 0
         if ran:
             # The CPUs ran in parallel: a round lasts a slice, or a runtime call's worth when
             # every M stopped at one.
             rt.clock += (length if full else min(length, CALL_INSNS)) * NS_PER_INSN
             continue
         deadline = rt.next_deadline()
+        if not deadline and rt.frozen_aside:  # goemu debug: only frozen goroutines could run
+            proc.break_request = True
+            return None
         if not deadline:
             _die(proc, None, ["fatal error: goemu: every M sleeps and nothing can wake one"])
             break
@@ -374,9 +419,41 @@ def run_process(proc: Process, limits: Limits) -> int:
             time.sleep(max(0, deadline - rt.nanotime()) / 1e9)
         else:
             rt.clock = max(rt.clock, deadline)
-    if proc.status < 0:
-        return 2
-    return proc.status
+    return 2 if proc.status < 0 else proc.status
+
+
+@dataclass
+class Piece:
+    pc: int
+    error: object | None
+    counted: int  # instructions run, exact when proc.counted is kept by a per-instruction hook
+
+
+def _run_piece(proc: Process, cpu: CPU, budget: int | None) -> Piece:
+    """Run the current slice on, all of what is left of it or `budget` instructions; the slice
+    is over once all of it has run or it ended early at a runtime call (proc.round.next moves on)."""
+    rnd = proc.round
+    if proc.fast:
+        stop = cpu.run(cpu.reg("rip"), NEVER, timeout_us=FAST_SLICE_US)
+        rnd.left, rnd.next = 0, rnd.next + 1
+        return Piece(stop.pc, stop.error, 0)
+    count = rnd.left if budget is None else min(rnd.left, budget)
+    proc.stopped_early = proc.break_request = False
+    before = proc.counted
+    stop = cpu.run(cpu.reg("rip"), NEVER, count=count)
+    counted = proc.counted - before if proc.on_insn else count
+    if proc.stopped_early or proc.break_request:
+        # Unicorn does not tell how many instructions ran: without the debugger's count, a slice
+        # that ended at a runtime call counts as a call's worth (deterministic either way).
+        proc.executed += counted if proc.on_insn else min(count, CALL_INSNS)
+        rnd.left -= counted
+    else:
+        proc.executed += count
+        rnd.left -= count
+        rnd.full = rnd.full or rnd.left == 0
+    if proc.stopped_early or rnd.left <= 0:
+        rnd.left, rnd.next = 0, rnd.next + 1
+    return Piece(stop.pc, stop.error, counted)
 
 
 def _sysmon(proc: Process) -> None:
@@ -441,6 +518,7 @@ def run(
         stderr.write(f"fatal error: {t}\n".encode())
         return 2
     try:
+        proc.started = time.monotonic()
         return run_process(proc, limits)
     finally:
         stdout.flush()

@@ -17,6 +17,7 @@ all 100 were printed (gentraceback returns the printed count, so with hidden fra
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 
 from asm.link import Image, Symbol
@@ -142,21 +143,33 @@ def _frames(image: Image, mem: Memory, g: G, at: Cursor | None, hidden: int) -> 
     """gentraceback's printing loop from `at`, with `hidden` runtime frames already walked. The
     elision line comes only after 100 printed frames: gentraceback returns the printed count."""
     lines: list[str] = []
-    walked, printed = hidden, 0
-    while at is not None and walked < MAX_FRAMES:
-        fn = _function(image, at)
-        if fn is None:
-            break
-        walked += 1
+    printed = 0
+    for fn, frame in walk(image, mem, g, at, MAX_FRAMES - hidden):
         if _shown(fn.name):
-            lines += _frame(image, fn, at)
+            lines += _frame(image, fn, frame)
             printed += 1
-        if _text(fn).flags & TOPFRAME:  # runtime.goexit: the bottom of every goroutine's stack
-            break
-        at = _caller(mem, g, fn, at)
     if printed == MAX_FRAMES:
         lines.append(ELIDED)
     return lines
+
+
+def walk(image: Image, mem: Memory, g: G, at: Cursor | None, limit: int = MAX_FRAMES) -> Iterator[tuple[Symbol, Cursor]]:
+    """The frames up g's stack from `at` (innermost first), runtime ones included, up to limit:
+    gentraceback's unwinding without its printing rules (the debugger's backtrace)."""
+    for _ in range(limit):
+        fn = _function(image, at) if at is not None else None
+        if at is None or fn is None:
+            return
+        yield fn, at
+        if _text(fn).flags & TOPFRAME:  # runtime.goexit: the bottom of every goroutine's stack
+            return
+        at = _caller(mem, g, fn, at)
+
+
+def from_sched(image: Image, mem: Memory, g: G) -> Cursor:
+    """Where a goroutine that is not running stands, as its traceback starts (the caller of the
+    runtime call it is parked in)."""
+    return _from_sched(image, mem, g)[0]
 
 
 def _caller(mem: Memory, g: G, fn: Symbol, at: Cursor) -> Cursor | None:

@@ -106,6 +106,16 @@ def entries() -> dict[str, GateFn]:
     return out
 
 
+def trigger_names() -> dict[str, str]:
+    """Every trigger symbol and the Go name of what runs there (runtime.chansend1.resume)."""
+    out: dict[str, str] = {}
+    for g in GATES.values():
+        out[trigger_symbol(g.name)] = g.name
+        if g.resume is not None:
+            out[trigger_symbol(resume_symbol(g.name))] = resume_symbol(g.name)
+    return out
+
+
 def stubs_asm(gates: list[Gate]) -> str:
     """The generated assembly: one stub per gate, and the common resume path."""
     out = [

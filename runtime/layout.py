@@ -447,6 +447,10 @@ class View:
     def __repr__(self) -> str:
         return f"<{self.STRUCT.name} at {self.addr:#x}>"
 
+    def __deepcopy__(self, memo: dict[int, Any]) -> View:
+        """A view is an address: a copy of the runtime's state (a debugger snapshot) shares it."""
+        return self
+
 
 class ArrayView:
     """The elements of an array field as ints, bounds-checked like Go (no negative indexes)."""

@@ -124,6 +124,10 @@ class Runtime:
     stackpool: dict[int, list[int]] = field(default_factory=dict)  # freed stacks by size
     sigpending: set[int] = field(default_factory=set)  # Ms (by address) a SIGURG was sent to
     sysmon: sysmon.Sysmon = field(default_factory=sysmon.Sysmon)
+    # goemu debug's freeze: these Gs (by address) are not run; one schedule picks is set aside
+    # (still _Grunnable) until thawed. Go has no such thing.
+    frozen: set[int] = field(default_factory=set)
+    frozen_aside: list[int] = field(default_factory=list)
 
     def __post_init__(self) -> None:
         half = self.arena.size // 2
@@ -491,6 +495,9 @@ class Runtime:
                 self.resetspinning(mp)
             if try_wakep:
                 self.wakep()
+            if gp.addr in self.frozen:  # goemu debug: a frozen G waits aside until thawed
+                self.frozen_aside.append(gp.addr)
+                continue
             if gp.lockedm:
                 # Hand our P to the G's own M, then sleep until given one (goto top afterwards).
                 self.startlockedm(mp, gp)
@@ -891,6 +898,8 @@ class Runtime:
             return
         if run < 0:
             raise Throw("checkdead: inconsistent counts")
+        if self.frozen_aside:  # goemu debug: not dead, the frozen Gs run once thawed
+            return
         grunning = 0
         for gp in (G(self.mem, a) for a in self.allgs):
             if self.is_system_goroutine(gp):
@@ -905,6 +914,16 @@ class Runtime:
         if any(pp.numTimers for pp in self.allp):
             return
         raise Deadlock()
+
+    def thaw(self, gp: G) -> None:
+        """goemu debug's thaw: a G set aside while frozen goes to the global queue, and an idle P
+        gets an M to run it."""
+        self.frozen.discard(gp.addr)
+        if gp.addr in self.frozen_aside:
+            self.frozen_aside.remove(gp.addr)
+            self.globrunqput(gp)
+            if self.sched.npidle:
+                self.wakep()
 
     def acquirep(self, mp: M, pp: P) -> None:
         """wirep: associate pp with the M."""

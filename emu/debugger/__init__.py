@@ -1,0 +1,1 @@
+"""`goemu debug`: a shell that runs a program instruction by instruction, forward and back."""

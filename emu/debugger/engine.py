@@ -1,0 +1,483 @@
+"""The debugger's engine: runs a program forward and back one instruction at a time, exactly as
+`goemu run` runs it.
+
+Time is a position: the number of instructions the CPUs have run since boot (in Unicorn's count,
+kept by a hook on every instruction, installed before every other hook). The rounds of slices are
+those of emu.run.advance, stopped and resumed at any instruction, so the schedule, the output and
+every switch are the same as in an uninterrupted run. Going back is restoring the latest snapshot
+before the target (one is taken every SNAP_EVERY instructions, and at boot) and replaying to it;
+searching back for an event (a breakpoint, a switch, the selected M's previous instruction) replays
+the window before the present while noting where the event fires, then goes to the last such place.
+What the user changes (freeze, thaw, preempt) starts a new timeline from that point: later
+snapshots are dropped and a pinned one is taken there.
+"""
+
+from __future__ import annotations
+
+import bisect
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import BinaryIO
+
+from asm import Options
+from runtime.layout import G, Gobuf, M, const
+from runtime.memory import load
+
+from .. import run, traceback
+from ..machine import CPU
+from . import snapshot
+from .snapshot import Snapshot
+
+SNAP_EVERY = 250_000  # instructions between automatic snapshots
+MAX_AUTO_SNAPSHOTS = 48  # beyond this, every other older automatic snapshot is dropped
+
+Predicate = Callable[[int, int], bool]  # (CPU index, pc) -> the run stops before this instruction
+
+
+class DebugError(Exception):
+    """A command that cannot be carried out here; the shell prints its message."""
+
+
+class Output:
+    """The program's standard output and error, shown once: replaying over what was already shown
+    writes nothing, as a recording would not."""
+
+    def __init__(self, sink: Callable[[bytes], None]) -> None:
+        self.sink = sink
+        self.pos = 0  # bytes written in this timeline up to the present
+        self.shown = 0  # bytes of this timeline already shown
+
+    def write(self, data: bytes) -> int:
+        new = data[max(0, self.shown - self.pos) :]
+        self.pos += len(data)
+        if new:
+            self.sink(new)
+            self.shown = self.pos
+        return len(data)
+
+    def flush(self) -> None:
+        pass
+
+
+@dataclass
+class Breakpoint:
+    id: int
+    kind: str  # pc, switch, preempt, newstack, park, watch
+    what: str  # how `info breakpoints` describes it
+    pcs: frozenset[int] = frozenset()
+    cond: str = ""
+    goid: int = 0  # stop only in this goroutine (0: any)
+    reason: str = ""  # park: the wait reason (substring)
+    hits: int = 0
+    enabled: bool = True
+    addr: int = 0  # watch: the watched word
+    size: int = 8
+    old: int = 0
+
+
+@dataclass
+class Event:
+    """Why the run stopped, and on which CPU."""
+
+    kind: str  # breakpoint, step, switch, exited, start, history
+    cpu: int
+    text: str = ""
+    bp: Breakpoint | None = None
+
+
+@dataclass
+class State:
+    """The engine's part of a snapshot: per-CPU instruction counts and the last runtime call each
+    M made (what a switch reports as its cause)."""
+
+    counts: list[int] = field(default_factory=list)
+    last_call: dict[int, str] = field(default_factory=dict)
+    out_pos: int = 0
+
+
+SWITCH_CAUSES = {
+    "runtime.Gosched": "Gosched (gosched_m)",
+    "runtime.asyncPreempt2": "preempted (gopreempt_m)",
+    "runtime.newstack": "preempted (gopreempt_m)",
+    "runtime.goexit1": "goexit (goexit0)",
+    "runtime.Goexit": "goexit (goexit0)",
+    "runtime.exitsyscall": "exitsyscall (exitsyscall0)",
+}
+
+
+class Engine:
+    def __init__(
+        self, files: list[str], config: run.Config, sink: Callable[[bytes], None], options: Options | None = None
+    ) -> None:
+        if config.fast:
+            raise DebugError("goemu debug runs in deterministic mode only (no --fast)")
+        self.image, self.gates = run.build(files, options)
+        self.config = config
+        self.out = Output(sink)
+        self.limits = run.Limits()
+        self.breakpoints: list[Breakpoint] = []
+        self.next_id = 1
+        self.snapshots: list[Snapshot] = []  # sorted by position
+        self.checkpoints: dict[int, Snapshot] = {}
+        self.state = State()
+        self.armed = False  # breakpoints and `until` are looked at (not while replaying)
+        self.until: Predicate | None = None  # a step's own stopping rule
+        self.scan: Predicate | None = None  # searching back: where events fire is noted, no stop
+        self.found: list[tuple[int, int]] = []  # (position, CPU) of the events a scan noted
+        self.resume_at = -1  # the position the run resumes from: its first instruction runs
+        self.hit: Event | None = None
+        self.proc = self._boot()
+        self.gogo = self.image.symbols["runtime.gogo"].addr
+        self.async_preempt = self.image.symbols["runtime.asyncPreempt"].addr
+        self._take(pinned=True, label="boot")
+
+    # ---- the process --------------------------------------------------------------------------
+
+    def _boot(self) -> run.Process:
+        stream: BinaryIO = self.out  # type: ignore[assignment]
+        proc = run.boot(self.image, self.gates, stream, stream, self.config, on_insn=self._hook)
+        for addr, fn in list(proc.gates.items()):
+            if not isinstance(fn, str):
+                proc.gates[addr] = self._recording(proc.gate_names[addr], fn)
+        return proc
+
+    @property
+    def gate_names(self) -> dict[int, str]:
+        """Trigger address -> the runtime function's Go name (runtime.newstack)."""
+        return self.proc.gate_names
+
+    def _recording(self, name: str, fn):  # type: ignore[no-untyped-def]
+        def call(rt, mp: M, frame):  # type: ignore[no-untyped-def]
+            self.state.last_call[mp.id] = name
+            return fn(rt, mp, frame)
+
+        return call
+
+    def _hook(self, cpu: CPU) -> Callable:
+        index = cpu.index
+        counts = self.state.counts
+        while len(counts) <= index:
+            counts.append(0)
+
+        def on_insn(uc, addr: int, _size: int, _data: object) -> None:  # type: ignore[no-untyped-def]
+            proc = self.proc
+            if self.scan is not None and self.scan(index, addr):
+                self.found.append((proc.counted, index))
+            elif self.armed and proc.counted != self.resume_at and self._stops(index, addr):
+                proc.break_request = True
+                uc.emu_stop()
+                return
+            proc.counted += 1
+            self.state.counts[index] += 1
+
+        return on_insn
+
+    @property
+    def position(self) -> int:
+        return self.proc.counted
+
+    @property
+    def exited(self) -> bool:
+        return self.proc.status is not None
+
+    def cpu(self, index: int) -> CPU:
+        return self.proc.machine.cpus[index]
+
+    def tls_g(self, index: int) -> int:
+        machine = self.proc.machine
+        return load(machine.space, machine.g_slot(machine.cpus[index]), 8)
+
+    def goid(self, g: int) -> int:
+        return G(self.proc.machine.space, g).goid if g else 0
+
+    # ---- stopping rules -----------------------------------------------------------------------
+
+    def _stops(self, index: int, pc: int) -> bool:
+        if self.until is not None and self.until(index, pc):
+            self.hit = Event("step", index)
+            return True
+        for bp in self.breakpoints:
+            if bp.enabled and self._fires(bp, index, pc):
+                bp.hits += 1
+                self.hit = Event("breakpoint", index, self._describe_hit(bp, index, pc), bp)
+                return True
+        return False
+
+    def _fires(self, bp: Breakpoint, index: int, pc: int) -> bool:
+        """Whether bp stops the CPU about to run pc (its condition and goroutine included)."""
+        if bp.kind == "watch":
+            value = load(self.proc.machine.space, bp.addr, bp.size)
+            if value == bp.old:
+                return False
+            bp.what_changed = (bp.old, value)  # type: ignore[attr-defined]
+            bp.old = value
+        elif pc not in bp.pcs:
+            return False
+        elif bp.kind in ("switch", "park") and not self.is_switch(index, bp.reason):
+            return False
+        elif bp.kind == "preempt" and pc != self.async_preempt and not self._preempt_requested(index):
+            return False
+        if bp.goid and self.goid(self.running_g(index)) != bp.goid:
+            return False
+        if bp.cond:
+            from .expr import ExprContext, ExprError, truthy
+
+            try:
+                return truthy(bp.cond, ExprContext(self.proc, self.running_g(index), index))
+            except ExprError:
+                return True  # as gdb: an error in the condition stops
+        return True
+
+    def running_g(self, index: int) -> int:
+        """The goroutine the CPU runs for: TLS g, or the G an M on g0 is switching from/to."""
+        g = self.tls_g(index)
+        mp = self.proc.runtime.allm[index]
+        if g == mp.g0 and mp.curg:
+            return mp.curg
+        return g
+
+    def switch_at(self, index: int) -> tuple[int, int] | None:
+        """(from, to) goroutines when the CPU is at gogo's entry about to run another G than the
+        one it ran (TLS g); None otherwise."""
+        cpu = self.cpu(index)
+        if cpu.reg("rip") != self.gogo:
+            return None
+        return self._switch_gs(index)
+
+    def _switch_gs(self, index: int) -> tuple[int, int] | None:
+        space = self.proc.machine.space
+        buf = Gobuf(space, load(space, self.cpu(index).reg("rsp") + 8, 8))
+        old, new = self.tls_g(index), buf.g
+        if old == new:
+            return None
+        if old == self.proc.runtime.allm[index].g0:
+            old = 0
+        return old, new
+
+    def is_switch(self, index: int, reason: str = "") -> bool:
+        gs = self._switch_gs(index)
+        if gs is None:
+            return False
+        if not reason:
+            return True
+        old = G(self.proc.machine.space, gs[0]) if gs[0] else None
+        return old is not None and old.atomicstatus == const._Gwaiting and reason in traceback.status(old)
+
+    def _preempt_requested(self, index: int) -> bool:
+        g = self.running_g(index)
+        return bool(g) and G(self.proc.machine.space, g).stackguard0 == const.stackPreempt
+
+    def describe_switch(self, index: int) -> str:
+        """`g3 -> g5 on M0: chan receive (park_m)`."""
+        gs = self._switch_gs(index)
+        assert gs is not None
+        old, new = gs
+        mp = self.proc.runtime.allm[index]
+        space = self.proc.machine.space
+        if not old:
+            return f"idle -> g{self.goid(new)} on M{mp.id}: schedule"
+        g = G(space, old)
+        s = g.atomicstatus
+        if s == const._Gwaiting:
+            cause = f"{traceback.status(g)} (park_m)"
+        elif s == const._Gpreempted:
+            cause = "preempted (preemptPark)"
+        elif s == const._Gdead:
+            cause = "goexit (goexit0)"
+        else:
+            cause = SWITCH_CAUSES.get(self.state.last_call.get(mp.id, ""), "schedule")
+        return f"g{g.goid} -> g{self.goid(new)} on M{mp.id}: {cause}"
+
+    def _describe_hit(self, bp: Breakpoint, index: int, pc: int) -> str:
+        if bp.kind in ("switch", "park"):
+            return f"Breakpoint {bp.id} ({bp.what}): {self.describe_switch(index)}"
+        if bp.kind == "watch":
+            old, new = bp.what_changed  # type: ignore[attr-defined]
+            return f"Watchpoint {bp.id}: {bp.what}\n\nOld value = {old:#x}\nNew value = {new:#x}"
+        return f"Breakpoint {bp.id}, {self.where(pc)}"
+
+    def where(self, pc: int) -> str:
+        """`main·player+0x12 (samples/pingpong.s:40)`."""
+        sym = self.image.symbol_at(pc)
+        if pc in self.gate_names:
+            return f"{self.gate_names[pc]} (Python, on the gate page)"
+        if sym is None:
+            return f"{pc:#x}"
+        name = plan9_name(sym.name) + (f"+{pc - sym.addr:#x}" if pc > sym.addr else "")
+        line = self.image.line_at(pc)
+        return f"{name} ({line[0]}:{line[1]})" if line else name
+
+    # ---- breakpoints --------------------------------------------------------------------------
+
+    def add_breakpoint(self, kind: str, what: str, pcs: frozenset[int] = frozenset(), **kw) -> Breakpoint:  # type: ignore[no-untyped-def]
+        bp = Breakpoint(self.next_id, kind, what, pcs, **kw)
+        self.next_id += 1
+        self.breakpoints.append(bp)
+        return bp
+
+    def delete_breakpoint(self, n: int) -> None:
+        bp = self.breakpoint(n)
+        self.breakpoints.remove(bp)
+
+    def breakpoint(self, n: int) -> Breakpoint:
+        for bp in self.breakpoints:
+            if bp.id == n:
+                return bp
+        raise DebugError(f"No breakpoint number {n}.")
+
+    # ---- running forward ----------------------------------------------------------------------
+
+    def forward(self, until: Predicate | None = None, armed: bool = True) -> Event:
+        """Run until a breakpoint, `until`, or the program's end."""
+        if self.exited:
+            raise DebugError("The program is not being run.")
+        self.until, self.armed, self.hit = until, armed, None
+        self.resume_at = self.position
+        try:
+            status = self._run()
+        finally:
+            self.until, self.armed = None, False
+        if status is not None:
+            return Event("exited", self._next_cpu(), f"Process exited with status {status}")
+        assert self.hit is not None
+        return self.hit
+
+    def _run(self, to: int | None = None) -> int | None:
+        """advance() in pieces, taking a snapshot at every multiple of SNAP_EVERY; returns the exit
+        status, or None at a break or once the position is `to`."""
+        proc = self.proc
+        while True:
+            goal = (proc.counted // SNAP_EVERY + 1) * SNAP_EVERY
+            if to is not None:
+                goal = min(goal, to)
+            self.state.out_pos = self.out.pos
+            status = run.advance(proc, self.limits, goal - proc.counted)
+            if status is not None:
+                return status
+            if proc.break_request:
+                return None
+            if proc.counted % SNAP_EVERY == 0 and proc.counted not in {s.counted for s in self.snapshots}:
+                self._take()
+            if to is not None and proc.counted >= to:
+                return None
+
+    def _next_cpu(self) -> int:
+        rnd = self.proc.round
+        return rnd.next if rnd.next < len(self.proc.machine.cpus) else 0
+
+    def stepi(self, index: int, n: int = 1) -> Event:
+        """n instructions of the CPU `index`; the others run meanwhile as they would."""
+        target = self.state.counts[index] + n
+
+        def until(i: int, pc: int) -> bool:
+            return i == index and self.state.counts[index] >= target
+
+        return self.forward(until)
+
+    # ---- going back ---------------------------------------------------------------------------
+
+    def goto(self, position: int) -> None:
+        """The state at a position of this timeline (replayed from the latest snapshot before it)."""
+        i = bisect.bisect_right([s.counted for s in self.snapshots], position) - 1
+        self._restore(self.snapshots[max(i, 0)])
+        if self.position < position:
+            self.armed = False
+            self._run(to=position)
+
+    def back(self, event: Predicate) -> tuple[int, int] | None:
+        """Go to the last place before the present where `event` fires: (position, CPU), or None
+        (then the run is at its start: no earlier history)."""
+        now = self.position
+        hi = now
+        for snap in reversed([s for s in self.snapshots if s.counted < now]):
+            self._restore(snap)
+            self.found = []
+            self.scan = event
+            try:
+                self._run(to=hi)
+            finally:
+                self.scan = None
+            found = [f for f in self.found if f[0] < hi]
+            if found:
+                self.goto(found[-1][0])
+                return found[-1]
+            hi = snap.counted
+        self.goto(0)
+        return None
+
+    def reverse_stepi(self, index: int, n: int = 1) -> tuple[int, int] | None:
+        found = None
+        for _ in range(n):
+            found = self.back(lambda i, pc: i == index) or found
+        return found
+
+    def reverse_continue(self) -> Event:
+        def event(i: int, pc: int) -> bool:
+            return any(bp.enabled and self._fires(bp, i, pc) for bp in self.breakpoints if bp.kind != "watch")
+
+        saved = [(bp.hits, bp.old) for bp in self.breakpoints]
+        found = self.back(event)
+        for bp, (hits, old) in zip(self.breakpoints, saved, strict=True):
+            bp.hits, bp.old = hits, old
+        if found is None:
+            return Event("history", self._next_cpu(), "No more reverse-execution history.")
+        index = found[1]
+        bp = next(b for b in self.breakpoints if b.enabled and self._fires(b, index, self.cpu(index).reg("rip")))
+        return Event("breakpoint", index, self._describe_hit(bp, index, self.cpu(index).reg("rip")), bp)
+
+    def reverse_switch(self) -> Event:
+        found = self.back(lambda i, pc: pc == self.gogo and self.is_switch(i))
+        if found is None:
+            return Event("history", self._next_cpu(), "No more reverse-execution history.")
+        return Event("switch", found[1], self.describe_switch(found[1]))
+
+    # ---- snapshots ----------------------------------------------------------------------------
+
+    def _take(self, pinned: bool = False, label: str = "") -> Snapshot:
+        self.state.out_pos = self.out.pos
+        snap = snapshot.take(self.proc, self.state)
+        snap.pinned, snap.label = pinned, label
+        bisect.insort(self.snapshots, snap, key=lambda s: s.counted)
+        self._thin()
+        return snap
+
+    def _thin(self) -> None:
+        auto = [s for s in self.snapshots if not s.pinned]
+        if len(auto) <= MAX_AUTO_SNAPSHOTS:
+            return
+        drop = {id(s) for s in auto[: len(auto) // 2 : 2]}
+        self.snapshots = [s for s in self.snapshots if id(s) not in drop]
+
+    def _restore(self, snap: Snapshot) -> None:
+        self.state = snapshot.restore(self.proc, snap)
+        self.out.pos = self.state.out_pos
+
+    def checkpoint(self) -> int:
+        n = max(self.checkpoints, default=0) + 1
+        self.checkpoints[n] = self._take(pinned=True, label=f"checkpoint {n}")
+        return n
+
+    def restart(self, n: int = 0) -> None:
+        """To checkpoint n, or to the start of the run (0): breakpoints stay."""
+        if n and n not in self.checkpoints:
+            raise DebugError(f"No checkpoint number {n}.")
+        self._restore(self.checkpoints[n] if n else self.snapshots[0])
+
+    # ---- changing the run ---------------------------------------------------------------------
+
+    def intervene(self, change: Callable[[], None]) -> None:
+        """Apply a change the program would not make itself: from here on the run is a new
+        timeline (later snapshots and checkpoints are of the old one and dropped)."""
+        change()
+        now = self.position
+        self.snapshots = [s for s in self.snapshots if s.counted < now or (s.counted == now and s.label == "boot")]
+        self.checkpoints = {k: s for k, s in self.checkpoints.items() if s.counted < now}
+        self.out.shown = self.out.pos
+        self._take(pinned=True, label="change")
+
+
+def plan9_name(name: str) -> str:
+    """`main.player` as it is written in assembly: `main·player`."""
+    pkg, dot, rest = name.partition(".")
+    return f"{pkg}·{rest}" if dot else name
+

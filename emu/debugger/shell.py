@@ -1,0 +1,663 @@
+"""`goemu debug`: the command shell over the engine, with gdb's and Delve's command names.
+
+Each command is a method `do_NAME(arg)` with its help text as docstring (first line: the usage);
+ALIASES maps the short names. Errors a user can make are reported in one line, never as a Python
+traceback. Interactive sessions use prompt-toolkit (history, completion); -x and --batch read
+commands from a file and print everything to stdout without colour.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+from asm import Options
+from runtime import preempt
+from runtime.layout import G, P, const
+
+from .. import signals
+from ..run import Config
+from . import context as ctx
+from .engine import DebugError, Engine, Event, plan9_name
+from .expr import ExprContext, ExprError, evaluate, print_expr
+from .views import (
+    Examine,
+    ViewError,
+    examine,
+    goroutines,
+    info_ms,
+    info_ps,
+    info_sched,
+    info_timers,
+    registers,
+    symbolizer,
+)
+
+PROMPT = "(goemu) "
+ALIASES = {
+    "c": "continue", "cont": "continue", "si": "stepi", "ni": "nexti", "s": "step", "n": "next",
+    "sw": "until_switch", "until-switch": "until_switch", "r": "run", "rsi": "reverse_stepi",
+    "reverse-stepi": "reverse_stepi", "rc": "reverse_continue", "reverse-continue": "reverse_continue",
+    "rsw": "reverse_switch", "reverse-switch": "reverse_switch", "b": "break", "br": "break",
+    "d": "delete", "grs": "goroutines", "gr": "goroutine", "bt": "backtrace", "where": "backtrace",
+    "p": "print", "q": "quit", "exit": "quit", "disassemble": "disasm", "ctx": "context",
+    "fin": "finish", "thread": "m", "info-registers": "regs", "condition": "cond", "h": "help",
+}  # fmt: skip
+BREAK_KINDS = ("switch", "preempt", "newstack", "park")
+
+
+@dataclass
+class Selection:
+    cpu: int = 0  # the selected M's CPU (M allm[i] runs on CPU i)
+    g: int = 0  # the selected goroutine's address
+
+
+class Shell:
+    def __init__(self, engine: Engine, out: TextIO, colour: bool = False) -> None:
+        self.engine = engine
+        self.out = out
+        self.colour = colour
+        self.sel = Selection()
+        self.show_context = True
+        self.before: dict[str, int] | None = None
+        self.x_state = Examine()
+        self.done = False
+        self._select(0)
+
+    # ---- plumbing -----------------------------------------------------------------------------
+
+    def print(self, *lines: str) -> None:
+        for line in lines:
+            self.out.write(line + "\n")
+        self.out.flush()
+
+    def commands(self) -> list[str]:
+        return sorted(name[3:].replace("_", "-") for name in dir(self) if name.startswith("do_"))
+
+    def execute(self, line: str) -> None:
+        """Run one command line; errors are printed, never raised."""
+        line = line.strip()
+        if not line or line.startswith("#"):
+            return
+        word, _, arg = line.partition(" ")
+        if word.startswith("x/") or word == "x":
+            word, arg = "x", line[1:].strip()
+        name = ALIASES.get(word, word).replace("-", "_")
+        fn = getattr(self, f"do_{name}", None)
+        if fn is None:
+            self.print(f'Undefined command: "{word}".  Try "help".')
+            return
+        try:
+            fn(arg.strip())
+        except (DebugError, ExprError, ViewError) as e:
+            self.print(str(e))
+        except ValueError as e:
+            self.print(f"{word}: {e}")
+
+    def _select(self, cpu: int) -> None:
+        self.sel.cpu = cpu
+        self.sel.g = self.engine.running_g(cpu)
+
+    def _expr_ctx(self) -> ExprContext:
+        return ExprContext(self.engine.proc, self.sel.g, self.sel.cpu)
+
+    def _stopped(self, event: Event) -> None:
+        """Report a stop and show the context of the CPU it happened on."""
+        if event.kind != "exited":
+            self._select(event.cpu)
+        if event.text:
+            self.print(event.text)
+        if event.kind == "step" or event.kind == "breakpoint":
+            gs = self.engine.switch_at(event.cpu)
+            if gs is not None and event.kind == "step":
+                self.print(self.engine.describe_switch(event.cpu))
+        if self.show_context and not self.engine.exited:
+            self.print(*ctx.context(self.engine, self.sel.cpu, self.before))
+        self.before = ctx.read_regs(self.engine, self.sel.cpu) if not self.engine.exited else None
+
+    def _moved(self, run: Callable[[], Event | None]) -> None:
+        self.before = ctx.read_regs(self.engine, self.sel.cpu) if not self.engine.exited else None
+        event = run()
+        if event is not None:
+            self._stopped(event)
+
+    def _count(self, arg: str) -> int:
+        n = int(arg, 0) if arg else 1
+        if n < 1:
+            raise DebugError("The count must be positive.")
+        return n
+
+    # ---- running ------------------------------------------------------------------------------
+
+    def do_continue(self, arg: str) -> None:
+        """continue (c): run until a breakpoint or the end of the program."""
+        self._moved(self.engine.forward)
+
+    def do_stepi(self, arg: str) -> None:
+        """stepi [N] (si): run N instructions of the selected M; the other Ms run meanwhile as they
+        would, so stepping never jumps to another M."""
+        n = self._count(arg)
+        self._moved(lambda: self.engine.stepi(self.sel.cpu, n))
+
+    def do_nexti(self, arg: str) -> None:
+        """nexti [N] (ni): like stepi, but a CALL runs to its return."""
+        for _ in range(self._count(arg)):
+            pc = self.engine.cpu(self.sel.cpu).reg("rip")
+            here = list(ctx.instructions(self.engine, pc, pc + 32))[:2]
+            if len(here) < 2 or not here[0][1].startswith("CALL"):
+                self._moved(lambda: self.engine.stepi(self.sel.cpu))
+                continue
+            self._run_to_return(here[1][0], self.engine.cpu(self.sel.cpu).reg("rsp"))
+
+    def _run_to_return(self, ret: int, sp: int) -> None:
+        """Run until the selected goroutine is back at ret with its SP at or above sp."""
+        g, engine = self.sel.g, self.engine
+
+        def until(i: int, pc: int) -> bool:
+            return pc == ret and engine.running_g(i) == g and engine.cpu(i).reg("rsp") >= sp
+
+        self._moved(lambda: engine.forward(until))
+
+    def do_step(self, arg: str) -> None:
+        """step (s): run the selected goroutine to the next source line, into calls."""
+        self._line_step(over=False)
+
+    def do_next(self, arg: str) -> None:
+        """next (n): run the selected goroutine to the next source line in this function or its
+        callers (calls run to their return)."""
+        self._line_step(over=True)
+
+    def _line_step(self, over: bool) -> None:
+        engine, g = self.engine, self.sel.g
+        cpu = engine.cpu(self.sel.cpu)
+        start_line, sp = engine.image.line_at(cpu.reg("rip")), cpu.reg("rsp")
+        functab = engine.proc.runtime.syms.functab
+
+        def until(i: int, pc: int) -> bool:
+            line = engine.image.line_at(pc)
+            if line is None or line == start_line:
+                return False
+            fn = functab.findfunc(pc)
+            if fn is None or not fn.program or engine.running_g(i) != g:
+                return False
+            return not over or engine.cpu(i).reg("rsp") >= sp
+
+        self._moved(lambda: engine.forward(until))
+
+    def do_finish(self, arg: str) -> None:
+        """finish: run until the current function returns to its caller."""
+        from .. import traceback as tb
+
+        engine = self.engine
+        cpu = engine.cpu(self.sel.cpu)
+        g = G(engine.proc.machine.space, self.sel.g)
+        frames = list(tb.walk(engine.image, engine.proc.machine.space, g,
+                              tb.Cursor(cpu.reg("rip"), cpu.reg("rsp"), cpu.reg("rbp"), trap=True), 2))  # fmt: skip
+        if len(frames) < 2:
+            raise DebugError('"finish" not meaningful in the outermost frame.')
+        caller = frames[1][1]
+        self.print(f"Run till exit from {ctx.symbolic(engine, frames[0][1].pc)}")
+        self._run_to_return(caller.pc, caller.sp)
+
+    def do_until_switch(self, arg: str) -> None:
+        """until-switch (sw): run to the next goroutine switch on any M, stopping at gogo's entry
+        on g0, and say which goroutine left for which and why: `g3 -> g5 on M0: chan receive
+        (park_m)`."""
+        engine = self.engine
+        gogo = engine.gogo
+
+        def until(i: int, pc: int) -> bool:
+            return pc == gogo and engine.is_switch(i)
+
+        def run() -> Event:
+            event = engine.forward(until)
+            if event.kind == "step":
+                event.text = engine.describe_switch(event.cpu)
+                event.kind = "switch"
+            return event
+
+        self._moved(run)
+
+    def do_run(self, arg: str) -> None:
+        """run (r), restart [N]: start the program again from its beginning (or go to checkpoint N),
+        keeping the breakpoints, and run until one."""
+        self.engine.restart()
+        self._select(0)
+        self.print("Starting program from its beginning.")
+        self._moved(self.engine.forward)
+
+    def do_restart(self, arg: str) -> None:
+        """restart [N]: go to checkpoint N; without N, as `run`."""
+        if not arg:
+            self.do_run("")
+            return
+        self.engine.restart(int(arg))
+        self.print(f"Switching to checkpoint {arg} (position {self.engine.position}).")
+        self._stopped(Event("checkpoint", self.engine._next_cpu()))
+
+    # ---- going back ---------------------------------------------------------------------------
+
+    def do_reverse_stepi(self, arg: str) -> None:
+        """reverse-stepi [N] (rsi): go back N instructions of the selected M, exactly: registers
+        and memory as they were."""
+        n = self._count(arg)
+        cpu = self.sel.cpu
+
+        def run() -> Event:
+            found = self.engine.reverse_stepi(cpu, n)
+            if found is None:
+                return Event("history", 0, "No more reverse-execution history.")
+            return Event("step", found[1])
+
+        self._moved(run)
+
+    def do_reverse_continue(self, arg: str) -> None:
+        """reverse-continue (rc): run backward to the last breakpoint hit before now."""
+        self._moved(self.engine.reverse_continue)
+
+    def do_reverse_switch(self, arg: str) -> None:
+        """reverse-switch (rsw): go back to the last goroutine switch before now."""
+        self._moved(self.engine.reverse_switch)
+
+    def do_checkpoint(self, arg: str) -> None:
+        """checkpoint: remember this point of the run; `restart N` comes back to it."""
+        n = self.engine.checkpoint()
+        self.print(f"Checkpoint {n} at position {self.engine.position}.")
+
+    def do_checkpoints(self, arg: str) -> None:
+        """checkpoints: list the checkpoints (and the automatic snapshots replay starts from)."""
+        if not self.engine.checkpoints:
+            self.print("No checkpoints.")
+        for n, snap in sorted(self.engine.checkpoints.items()):
+            mark = "*" if snap.counted == self.engine.position else " "
+            self.print(f"{mark} {n} position {snap.counted}")
+        auto = sum(1 for s in self.engine.snapshots if not s.pinned)
+        size = sum(s.size for s in self.engine.snapshots)
+        self.print(f"({len(self.engine.snapshots)} snapshots, {auto} automatic, {size / 1e6:.1f} MB)")
+
+    # ---- breakpoints --------------------------------------------------------------------------
+
+    def do_break(self, arg: str) -> None:
+        """break LOCATION [goroutine N] [if COND] (b): stop before the instruction at LOCATION:
+        a function (main·f, main.f, f), FILE:LINE, *ADDRESS. Also: break switch (any goroutine
+        switch), break preempt (asyncPreempt entered, or newstack for a preemption request), break
+        newstack, break park REASON (a switch away from a goroutine parking with that wait reason,
+        e.g. `break park chan receive`)."""
+        if not arg:
+            raise DebugError("Argument required (location).")
+        arg, _, cond = arg.partition(" if ")
+        words = arg.split()
+        goid = 0
+        if len(words) >= 3 and words[-2] in ("goroutine", "-g"):
+            goid = int(words[-1])
+            words = words[:-2]
+        kind = words[0]
+        engine = self.engine
+        if kind in BREAK_KINDS:
+            reason = " ".join(words[1:])
+            if kind == "park" and not reason:
+                raise DebugError("break park needs a wait reason, e.g. `break park chan receive`.")
+            pcs = self._kind_pcs(kind)
+            what = f"{kind} {reason}".strip()
+            bp = engine.add_breakpoint(kind, what, pcs, cond=cond.strip(), goid=goid, reason=reason)
+            self.print(f"Breakpoint {bp.id} ({what}).")
+            return
+        pcs, what = self._location(" ".join(words))
+        bp = engine.add_breakpoint("pc", what, frozenset(pcs), cond=cond.strip(), goid=goid)
+        pc = min(pcs)
+        line = engine.image.line_at(pc)
+        where = f": file {line[0]}, line {line[1]}." if line else "."
+        self.print(f"Breakpoint {bp.id} at {pc:#x}{where}")
+
+    def _kind_pcs(self, kind: str) -> frozenset[int]:
+        engine = self.engine
+        trigger = {name: addr for addr, name in engine.gate_names.items()}
+        if kind in ("switch", "park"):
+            return frozenset({engine.gogo})
+        if kind == "newstack":
+            return frozenset({trigger["runtime.newstack"]})
+        return frozenset({engine.async_preempt, trigger["runtime.newstack"]})
+
+    def _location(self, loc: str) -> tuple[list[int], str]:
+        if loc.startswith("*"):
+            addr = int(loc[1:], 0)
+            return [addr], f"*{addr:#x}"
+        file, colon, line = loc.rpartition(":")
+        if colon and line.isdigit():
+            pcs = self._line_pcs(file, int(line))
+            if not pcs:
+                raise DebugError(f'No line {line} in file "{file}".')
+            return pcs, f"{file}:{line}"
+        sym = self._symbol(loc)
+        return [sym.addr], plan9_name(sym.name)
+
+    def _line_pcs(self, file: str, line: int) -> list[int]:
+        """The first instruction of each block of code at FILE:LINE (one per function)."""
+        pcs, last = [], None
+        for addr, f, n in self.engine.image.lines:
+            here = (f == file or f.endswith("/" + file)) and n == line
+            if here and last != (f, n):
+                pcs.append(addr)
+            last = (f, n) if here else None
+        return pcs
+
+    def _symbol(self, name: str):  # type: ignore[no-untyped-def]
+        symbols = self.engine.image.symbols
+        go = name.replace("·", ".")
+        for candidate in (go, "main." + go, "runtime." + go):
+            sym = symbols.get(candidate)
+            if sym is not None and sym.section == "text":
+                return sym
+        raise DebugError(f'Function "{name}" not defined.')
+
+    def do_delete(self, arg: str) -> None:
+        """delete [N...] (d): delete breakpoints N (all without N)."""
+        if not arg:
+            self.engine.breakpoints.clear()
+            return
+        for n in arg.split():
+            self.engine.delete_breakpoint(int(n))
+
+    def do_disable(self, arg: str) -> None:
+        """disable N: breakpoint N no longer stops the run."""
+        self.engine.breakpoint(int(arg)).enabled = False
+
+    def do_enable(self, arg: str) -> None:
+        """enable N: breakpoint N stops the run again."""
+        self.engine.breakpoint(int(arg)).enabled = True
+
+    def do_cond(self, arg: str) -> None:
+        """cond N [EXPR] (condition): breakpoint N stops only where EXPR is true (e.g. `cond 1
+        g.goid == 5`); without EXPR, always."""
+        n, _, expr = arg.partition(" ")
+        bp = self.engine.breakpoint(int(n))
+        if expr.strip():
+            from .expr import parse
+
+            parse(expr)
+        bp.cond = expr.strip()
+
+    def do_watch(self, arg: str) -> None:
+        """watch EXPR: stop when the value at EXPR changes (g5.stackguard0, m0.curg, *0xc000010000),
+        by a write of the program or of the runtime."""
+        value = evaluate(arg, self._expr_ctx())
+        if value.addr is None or value.type.size not in (1, 2, 4, 8):
+            raise DebugError(f"Cannot watch {arg}: not a value in memory of 1, 2, 4 or 8 bytes.")
+        from runtime.memory import load
+
+        old = load(self.engine.proc.machine.space, value.addr, value.type.size)
+        bp = self.engine.add_breakpoint("watch", arg, addr=value.addr, size=value.type.size, old=old)
+        self.print(f"Watchpoint {bp.id}: {arg} ({value.addr:#x}, {value.type.size} bytes)")
+
+    def do_breakpoints(self, arg: str) -> None:
+        """breakpoints (info breakpoints): list the breakpoints and watchpoints."""
+        bps = self.engine.breakpoints
+        if not bps:
+            self.print("No breakpoints or watchpoints.")
+            return
+        self.print("Num  Type        Enb  What")
+        for bp in bps:
+            kind = "watchpoint" if bp.kind == "watch" else "breakpoint"
+            what = bp.what + (f" goroutine {bp.goid}" if bp.goid else "")
+            self.print(f"{bp.id:<4} {kind:<11} {'y' if bp.enabled else 'n':<4} {what}")
+            if bp.cond:
+                self.print(f"        stop only if {bp.cond}")
+            if bp.hits:
+                self.print(f"        breakpoint already hit {bp.hits} time{'s' if bp.hits > 1 else ''}")
+
+    # ---- goroutines and Ms --------------------------------------------------------------------
+
+    def do_goroutines(self, arg: str) -> None:
+        """goroutines (grs): every goroutine, where it is and why it waits (`*` the selected one)."""
+        self.print(*goroutines(self.engine.proc, self.sel.g))
+
+    def _g_by_id(self, arg: str) -> int:
+        goid = int(arg)
+        space = self.engine.proc.machine.space
+        for addr in self.engine.proc.runtime.allgs:
+            g = G(space, addr)
+            if g.goid == goid and g.atomicstatus != const._Gdead:
+                return addr
+        raise DebugError(f"No goroutine {goid}.")
+
+    def do_goroutine(self, arg: str) -> None:
+        """goroutine [N] (gr): select goroutine N (and the M running it, if one is); without N,
+        show the selected one."""
+        if arg:
+            self.sel.g = self._g_by_id(arg)
+            for i, mp in enumerate(self.engine.proc.runtime.allm):
+                if mp.curg == self.sel.g:
+                    self.sel.cpu = i
+        g = G(self.engine.proc.machine.space, self.sel.g) if self.sel.g else None
+        if g is None:
+            self.print("No goroutine selected (the M is on g0).")
+            return
+        lines = goroutines(self.engine.proc, self.sel.g)
+        self.print(next((line for line in lines if line.startswith("*")), f"Goroutine {g.goid}"))
+
+    def do_m(self, arg: str) -> None:
+        """m N (thread N): select the M with id N (its CPU: registers, stepping)."""
+        for i, mp in enumerate(self.engine.proc.runtime.allm):
+            if str(mp.id) == arg:
+                self._select(i)
+                self.before = None
+                self.print(*ctx.machine_line(self.engine, i))
+                return
+        raise DebugError(f"No M {arg}.")
+
+    def do_backtrace(self, arg: str) -> None:
+        """backtrace [-g N] (bt): the selected goroutine's frames, from the live registers when it
+        runs, else from g.sched."""
+        from .. import traceback as tb
+
+        engine, space = self.engine, self.engine.proc.machine.space
+        words = arg.split()
+        gaddr = self._g_by_id(words[1]) if len(words) == 2 and words[0] == "-g" else self.sel.g
+        if not gaddr:
+            raise DebugError("No goroutine selected.")
+        g = G(space, gaddr)
+        cpu = next((i for i, mp in enumerate(engine.proc.runtime.allm) if engine.tls_g(i) == gaddr), None)
+        if cpu is not None:
+            c = engine.cpu(cpu)
+            at = tb.Cursor(c.reg("rip"), c.reg("rsp"), c.reg("rbp"), trap=True)
+        else:
+            at = tb.from_sched(engine.image, space, g)
+        for n, (fn, frame) in enumerate(tb.walk(engine.image, space, g, at)):
+            pc = frame.pc if frame.trap else frame.pc - 1
+            line = engine.image.line_at(pc)
+            loc = f" at {line[0]}:{line[1]}" if line else ""
+            self.print(f"{n:>2}  {frame.pc:#x} in {plan9_name(fn.name)}{loc}")
+
+    def do_freeze(self, arg: str) -> None:
+        """freeze N: the scheduler no longer runs goroutine N (one running now is asked to stop at
+        its next preemption point); the others run on. A change of the run: later history is
+        dropped."""
+        addr = self._g_by_id(arg)
+        rt, space = self.engine.proc.runtime, self.engine.proc.machine.space
+
+        def change() -> None:
+            rt.frozen.add(addr)
+            g = G(space, addr)
+            if g.atomicstatus == const._Grunning:
+                g.preempt = True
+                g.stackguard0 = const.stackPreempt
+
+        self.engine.intervene(change)
+        self.print(f"Goroutine {arg} frozen.")
+
+    def do_thaw(self, arg: str) -> None:
+        """thaw N: goroutine N may run again."""
+        addr = self._g_by_id(arg)
+        rt = self.engine.proc.runtime
+        if addr not in rt.frozen:
+            raise DebugError(f"Goroutine {arg} is not frozen.")
+        self.engine.intervene(lambda: rt.thaw(G(self.engine.proc.machine.space, addr)))
+        self.print(f"Goroutine {arg} thawed.")
+
+    def do_preempt(self, arg: str) -> None:
+        """preempt N: deliver SIGURG now to the M running goroutine N (async preemption, as sysmon
+        would after 10ms)."""
+        addr = self._g_by_id(arg)
+        engine = self.engine
+        rt = engine.proc.runtime
+        index = next((i for i, mp in enumerate(rt.allm) if mp.curg == addr), None)
+        if index is None:
+            raise DebugError(f"Goroutine {arg} is not running.")
+        mp = rt.allm[index]
+
+        def change() -> None:
+            preempt.preemptone(rt, P(engine.proc.machine.space, mp.p))
+            signals.deliver(engine.proc.machine, rt, engine.cpu(index), mp)
+
+        self.engine.intervene(change)
+        self._select(index)
+        self.print(f"SIGURG delivered to M{mp.id} (goroutine {arg}).")
+        self._stopped(Event("signal", index))
+
+    # ---- state --------------------------------------------------------------------------------
+
+    def do_regs(self, arg: str) -> None:
+        """regs [-a] (info registers): the selected M's registers; -a adds XMM, fs_base, ..."""
+        changed = frozenset(k for k, v in ctx.read_regs(self.engine, self.sel.cpu).items()
+                            if self.before is not None and self.before.get(k) != v)  # fmt: skip
+        cpu = self.engine.cpu(self.sel.cpu)
+        self.print(*registers(cpu, arg == "-a", changed, symbolizer(self.engine.proc)))
+
+    def do_print(self, arg: str) -> None:
+        """print EXPR (p): a value of the runtime's structures or registers: g5.sched, m0.curg.goid,
+        p0.runq, sched.runqsize, g.stack, $rsp (g, m, p: the selected ones)."""
+        self.print(print_expr(arg, self._expr_ctx()))
+
+    def do_x(self, arg: str) -> None:
+        """x/FMT ADDRESS: examine memory, as gdb (x/4xg $rsp, x/8xb 0xc000010000, x/3i $pc, x/s)."""
+        fmt, _, addr = arg.partition(" ")
+        if not fmt.startswith("/"):
+            fmt, addr = "", arg
+        address = int(evaluate(addr, self._expr_ctx()).value) if addr.strip() else None
+        pc = self.engine.cpu(self.sel.cpu).reg("rip")
+        self.print(*examine(self.engine.proc, fmt.lstrip("/"), address, self.x_state, pc))
+
+    def do_info(self, arg: str) -> None:
+        """info ps|ms|sched|timers|goroutines|breakpoints|registers|checkpoints: runtime state."""
+        topics: dict[str, Callable[[], None]] = {
+            "ps": lambda: self.print(*info_ps(self.engine.proc)),
+            "ms": lambda: self.print(*info_ms(self.engine.proc)),
+            "sched": lambda: self.print(*info_sched(self.engine.proc)),
+            "timers": lambda: self.print(*info_timers(self.engine.proc)),
+            "goroutines": lambda: self.do_goroutines(""),
+            "breakpoints": lambda: self.do_breakpoints(""),
+            "registers": lambda: self.do_regs(""),
+            "checkpoints": lambda: self.do_checkpoints(""),
+        }
+        words = arg.split()
+        topic = next((t for t in topics if words and t.startswith(words[0])), None)
+        if topic is None:
+            raise DebugError(f"info {' '.join(words)}: choose one of {', '.join(topics)}.")
+        if topic == "registers" and words[1:] == ["-a"]:
+            self.do_regs("-a")
+            return
+        topics[topic]()
+
+    def do_disasm(self, arg: str) -> None:
+        """disasm [SYMBOL] [-intel] (disassemble): a whole function in Plan 9 syntax (Intel with
+        -intel), `=>` at the pc."""
+        words = arg.split()
+        intel = "-intel" in words or "--intel" in words
+        names = [w for w in words if not w.startswith("-")]
+        pc = self.engine.cpu(self.sel.cpu).reg("rip")
+        start, end = (self._symbol(names[0]).addr, 0) if names else ctx.function_bounds(self.engine, pc)
+        if names:
+            sym = self._symbol(names[0])
+            start, end = sym.addr, sym.addr + sym.size
+        self.print(f"TEXT {ctx.symbolic(self.engine, start)}(SB)")
+        for p, text in ctx.instructions(self.engine, start, end, intel):
+            self.print(f"{'=>' if p == pc else '  '} {p:#x} <+{p - start}>\t{text}")
+
+    def do_context(self, arg: str) -> None:
+        """context (ctx): show the registers, code, stack and M/P/G of the selected M again."""
+        self.print(*ctx.context(self.engine, self.sel.cpu, self.before))
+
+    def do_set(self, arg: str) -> None:
+        """set context on|off: show the context after every stop (on by default)."""
+        words = arg.split()
+        if len(words) == 2 and words[0] == "context" and words[1] in ("on", "off"):
+            self.show_context = words[1] == "on"
+            return
+        raise DebugError("set context on|off")
+
+    def do_help(self, arg: str) -> None:
+        """help [COMMAND]: the commands, or one command's usage."""
+        if arg:
+            name = ALIASES.get(arg, arg).replace("-", "_")
+            fn = getattr(self, f"do_{name}", None)
+            if fn is None:
+                raise DebugError(f'Undefined command: "{arg}".  Try "help".')
+            self.print(*(line.strip() for line in (fn.__doc__ or "").splitlines()))
+            return
+        for name in self.commands():
+            doc = (getattr(self, "do_" + name.replace("-", "_")).__doc__ or "").split(":")[0]
+            self.print(f"  {doc}")
+
+    def do_quit(self, arg: str) -> None:
+        """quit (q, exit): leave the debugger."""
+        self.done = True
+
+
+def run_script(shell: Shell, path: str) -> None:
+    try:
+        lines = Path(path).read_text().splitlines()
+    except OSError as e:
+        raise DebugError(f"{path}: {e.strerror}") from None
+    for line in lines:
+        if shell.done:
+            return
+        shell.execute(line)
+
+
+def interactive(shell: Shell) -> None:
+    """The prompt: prompt-toolkit on a terminal (history in ~/.goemu_history, completion of
+    commands and symbols), plain lines otherwise."""
+    if not sys.stdin.isatty():
+        for line in sys.stdin:
+            shell.execute(line)
+            if shell.done:
+                return
+        return
+    from prompt_toolkit import PromptSession
+    from prompt_toolkit.completion import WordCompleter
+    from prompt_toolkit.history import FileHistory
+
+    words = shell.commands() + list(ALIASES) + [plan9_name(n) for n in shell.engine.image.symbols]
+    history = FileHistory(str(Path.home() / ".goemu_history"))
+    session: PromptSession[str] = PromptSession(history=history, completer=WordCompleter(words, WORD=True))
+    last = ""
+    while not shell.done:
+        try:
+            line = session.prompt(PROMPT)
+        except KeyboardInterrupt:
+            continue
+        except EOFError:
+            return
+        line = line or last  # Enter repeats the last command, as in gdb
+        last = line
+        shell.execute(line)
+
+
+def start(files: list[str], config: Config, script: str | None, batch: bool, out: TextIO, options: Options | None = None) -> int:
+    def sink(data: bytes) -> None:
+        out.write(data.decode(errors="replace"))
+        out.flush()
+
+    engine = Engine(files, config, sink, options)
+    shell = Shell(engine, out, colour=not batch and out.isatty())
+    shell.print(f"Program {' '.join(shlex.quote(f) for f in files)} loaded; stopped before its first instruction.")
+    shell._stopped(Event("start", 0))
+    if script is not None:
+        run_script(shell, script)
+    if not batch and not shell.done:
+        interactive(shell)
+    return 0
