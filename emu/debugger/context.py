@@ -34,8 +34,12 @@ def read_regs(engine: Engine, index: int) -> dict[str, int]:
     return {name: cpu.reg(name) for name in GP_REGS}
 
 
-def registers(engine: Engine, index: int, before: dict[str, int] | None) -> list[str]:
-    """Three registers a line, `*` before the ones the last command changed."""
+RED, GREEN, RESET = "\x1b[31m", "\x1b[32m", "\x1b[0m"
+
+
+def registers(engine: Engine, index: int, before: dict[str, int] | None, colour: bool = False) -> list[str]:
+    """Three registers a line, `*` before the ones the last command changed (and red on a
+    terminal)."""
     regs = read_regs(engine, index)
     cells = []
     for name in SHOWN_REGS:
@@ -50,7 +54,10 @@ def registers(engine: Engine, index: int, before: dict[str, int] | None) -> list
     for cell in cells:
         row.append(cell)
         if len(row) == 3 or cell.lstrip("* ").startswith(("rip", "rflags")):
-            lines.append("  ".join(f"{c:<25}" for c in row).rstrip())
+            padded = [f"{c:<25}" for c in row]
+            if colour:
+                padded = [f"{RED}{c}{RESET}" if c.startswith("*") else c for c in padded]
+            lines.append("  ".join(padded).rstrip())
             row = []
     return lines
 
@@ -185,10 +192,13 @@ def machine_line(engine: Engine, index: int) -> list[str]:
     ]
 
 
-def context(engine: Engine, index: int, before: dict[str, int] | None) -> list[str]:
+def context(engine: Engine, index: int, before: dict[str, int] | None, colour: bool = False) -> list[str]:
     pc = engine.cpu(index).reg("rip")
-    out = [_title("registers"), *registers(engine, index, before)]
-    out += [_title("code"), *code(engine, pc)]
+    out = [_title("registers"), *registers(engine, index, before, colour)]
+    listing = code(engine, pc)
+    if colour:
+        listing = [f"{GREEN}{line}{RESET}" if line.startswith("=>") else line for line in listing]
+    out += [_title("code"), *listing]
     src = source(engine, pc)
     if src:
         out += [_title("source"), *src]

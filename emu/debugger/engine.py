@@ -15,6 +15,8 @@ snapshots are dropped and a pinned one is taken there.
 from __future__ import annotations
 
 import bisect
+import signal
+import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import BinaryIO
@@ -28,8 +30,8 @@ from ..machine import CPU
 from . import snapshot
 from .snapshot import Snapshot
 
-SNAP_EVERY = 250_000  # instructions between automatic snapshots
-MAX_AUTO_SNAPSHOTS = 48  # beyond this, every other older automatic snapshot is dropped
+SNAP_EVERY = 50_000  # instructions between automatic snapshots
+MAX_AUTO_SNAPSHOTS = 64  # beyond this, every other older automatic snapshot is dropped
 
 Predicate = Callable[[int, int], bool]  # (CPU index, pc) -> the run stops before this instruction
 
@@ -125,6 +127,7 @@ class Engine:
         self.scan: Predicate | None = None  # searching back: where events fire is noted, no stop
         self.found: list[tuple[int, int]] = []  # (position, CPU) of the events a scan noted
         self.resume_at = -1  # the position the run resumes from: its first instruction runs
+        self.interrupted = False  # Ctrl-C: stop before the next instruction
         self.hit: Event | None = None
         self.proc = self._boot()
         self.gogo = self.image.symbols["runtime.gogo"].addr
@@ -193,6 +196,10 @@ class Engine:
     # ---- stopping rules -----------------------------------------------------------------------
 
     def _stops(self, index: int, pc: int) -> bool:
+        if self.interrupted:
+            self.interrupted = False
+            self.hit = Event("interrupt", index, "Interrupted (Ctrl-C).")
+            return True
         if self.until is not None and self.until(index, pc):
             self.hit = Event("step", index)
             return True
@@ -333,14 +340,21 @@ class Engine:
             raise DebugError("The program is not being run.")
         self.until, self.armed, self.hit = until, armed, None
         self.resume_at = self.position
+        previous = signal.signal(signal.SIGINT, self._interrupt) if _main_thread() else None
         try:
             status = self._run()
         finally:
             self.until, self.armed = None, False
+            if previous is not None:
+                signal.signal(signal.SIGINT, previous)
         if status is not None:
             return Event("exited", self._next_cpu(), f"Process exited with status {status}")
-        assert self.hit is not None
+        if self.hit is None:  # advance() found every M asleep with only frozen goroutines to run
+            return Event("frozen", self._next_cpu(), "Every goroutine that could run is frozen (thaw N).")
         return self.hit
+
+    def _interrupt(self, _signum: int, _frame: object) -> None:
+        self.interrupted = True
 
     def _run(self, to: int | None = None) -> int | None:
         """advance() in pieces, taking a snapshot at every multiple of SNAP_EVERY; returns the exit
@@ -435,7 +449,8 @@ class Engine:
 
     def _take(self, pinned: bool = False, label: str = "") -> Snapshot:
         self.state.out_pos = self.out.pos
-        snap = snapshot.take(self.proc, self.state)
+        i = bisect.bisect_right([s.counted for s in self.snapshots], self.position)
+        snap = snapshot.take(self.proc, self.state, self.snapshots[i - 1] if i else None)
         snap.pinned, snap.label = pinned, label
         bisect.insort(self.snapshots, snap, key=lambda s: s.counted)
         self._thin()
@@ -447,6 +462,11 @@ class Engine:
             return
         drop = {id(s) for s in auto[: len(auto) // 2 : 2]}
         self.snapshots = [s for s in self.snapshots if id(s) not in drop]
+
+    def snapshot_bytes(self) -> int:
+        """The host memory the snapshots hold (chunks shared between them counted once)."""
+        chunks = {id(b): len(b) for s in self.snapshots for b in s.pages.values()}
+        return sum(chunks.values())
 
     def _restore(self, snap: Snapshot) -> None:
         self.state = snapshot.restore(self.proc, snap)
@@ -474,6 +494,10 @@ class Engine:
         self.checkpoints = {k: s for k, s in self.checkpoints.items() if s.counted < now}
         self.out.shown = self.out.pos
         self._take(pinned=True, label="change")
+
+
+def _main_thread() -> bool:
+    return threading.current_thread() is threading.main_thread()
 
 
 def plan9_name(name: str) -> str:

@@ -8,6 +8,7 @@ commands from a file and print everything to stdout without colour.
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from collections.abc import Callable
@@ -116,7 +117,7 @@ class Shell:
             if gs is not None and event.kind == "step":
                 self.print(self.engine.describe_switch(event.cpu))
         if self.show_context and not self.engine.exited:
-            self.print(*ctx.context(self.engine, self.sel.cpu, self.before))
+            self.print(*ctx.context(self.engine, self.sel.cpu, self.before, self.colour))
         self.before = ctx.read_regs(self.engine, self.sel.cpu) if not self.engine.exited else None
 
     def _moved(self, run: Callable[[], Event | None]) -> None:
@@ -276,7 +277,7 @@ class Shell:
             mark = "*" if snap.counted == self.engine.position else " "
             self.print(f"{mark} {n} position {snap.counted}")
         auto = sum(1 for s in self.engine.snapshots if not s.pinned)
-        size = sum(s.size for s in self.engine.snapshots)
+        size = self.engine.snapshot_bytes()
         self.print(f"({len(self.engine.snapshots)} snapshots, {auto} automatic, {size / 1e6:.1f} MB)")
 
     # ---- breakpoints --------------------------------------------------------------------------
@@ -579,7 +580,7 @@ class Shell:
 
     def do_context(self, arg: str) -> None:
         """context (ctx): show the registers, code, stack and M/P/G of the selected M again."""
-        self.print(*ctx.context(self.engine, self.sel.cpu, self.before))
+        self.print(*ctx.context(self.engine, self.sel.cpu, self.before, self.colour))
 
     def do_set(self, arg: str) -> None:
         """set context on|off: show the context after every stop (on by default)."""
@@ -631,9 +632,10 @@ def interactive(shell: Shell) -> None:
     from prompt_toolkit.completion import WordCompleter
     from prompt_toolkit.history import FileHistory
 
-    words = shell.commands() + list(ALIASES) + [plan9_name(n) for n in shell.engine.image.symbols]
+    words = sorted({*shell.commands(), *ALIASES, *(plan9_name(n) for n in shell.engine.image.symbols)})
     history = FileHistory(str(Path.home() / ".goemu_history"))
-    session: PromptSession[str] = PromptSession(history=history, completer=WordCompleter(words, WORD=True))
+    completer = WordCompleter(words, WORD=True)
+    session: PromptSession[str] = PromptSession(history=history, completer=completer, complete_while_typing=False)
     last = ""
     while not shell.done:
         try:
@@ -653,7 +655,7 @@ def start(files: list[str], config: Config, script: str | None, batch: bool, out
         out.flush()
 
     engine = Engine(files, config, sink, options)
-    shell = Shell(engine, out, colour=not batch and out.isatty())
+    shell = Shell(engine, out, colour=not batch and out.isatty() and "NO_COLOR" not in os.environ)
     shell.print(f"Program {' '.join(shlex.quote(f) for f in files)} loaded; stopped before its first instruction.")
     shell._stopped(Event("start", 0))
     if script is not None:

@@ -19,6 +19,7 @@ from ..memory import TLS_BASE
 from ..run import Process, _install_hooks
 
 WRITABLE_SECTIONS = ("noptrdata", "data", "bss", "noptrbss", "g0stack")
+CHUNK = 16 << 10  # the unit of memory shared between successive snapshots
 
 
 @dataclass
@@ -26,7 +27,8 @@ class Snapshot:
     counted: int  # the position: instructions run since boot
     contexts: list[Any]  # each CPU's Unicorn context (its registers)
     skip_gates: list[int]
-    memory: list[tuple[int, bytes]]  # (address, bytes) of every extent in use
+    extents: list[tuple[int, int]]  # (address, length) of the memory in use
+    pages: dict[int, bytes]  # its bytes, a chunk of up to CHUNK per address; unchanged ones shared
     runtime: dict[str, Any]  # the Runtime's fields (deep copies; views and callables shared)
     process: dict[str, Any]  # the Process's own state (round, status, counts)
     extra: Any = None  # the debugger's own state at this point
@@ -35,7 +37,7 @@ class Snapshot:
     size: int = field(init=False, default=0)
 
     def __post_init__(self) -> None:
-        self.size = sum(len(b) for _, b in self.memory)
+        self.size = sum(len(b) for b in self.pages.values())
 
 
 _PROCESS_FIELDS = ("status", "fault", "executed", "stopped_early", "round", "counted", "break_request")
@@ -57,19 +59,27 @@ def _extents(proc: Process) -> list[tuple[int, int]]:
     return [(a, n) for a, n in out if n > 0]
 
 
-def take(proc: Process, extra: Any = None) -> Snapshot:
+def take(proc: Process, extra: Any = None, base: Snapshot | None = None) -> Snapshot:
+    """The process's state now; chunks of memory equal to base's are base's own bytes objects, so
+    a series of snapshots costs little more memory than what changed between them."""
     space = proc.machine.space
-    memory = []
-    for addr, n in _extents(proc):
+    extents = _extents(proc)
+    old = base.pages if base is not None else {}
+    pages: dict[int, bytes] = {}
+    for addr, n in extents:
         view, off = space.locate(addr, n)
-        memory.append((addr, bytes(view[off : off + n])))
+        for at in range(0, n, CHUNK):
+            chunk = bytes(view[off + at : off + min(n, at + CHUNK)])
+            prev = old.get(addr + at)
+            pages[addr + at] = prev if prev == chunk else chunk
     memo = _shared(proc)
     cpus = proc.machine.cpus
     return Snapshot(
         counted=proc.counted,
         contexts=[c.uc.context_save() for c in cpus],
         skip_gates=[c.skip_gate for c in cpus],
-        memory=memory,
+        extents=extents,
+        pages=pages,
         runtime=copy.deepcopy(dict(vars(proc.runtime)), memo),
         process=copy.deepcopy({k: getattr(proc, k) for k in _PROCESS_FIELDS}, memo),
         extra=copy.deepcopy(extra, memo),
@@ -81,7 +91,7 @@ def restore(proc: Process, snap: Snapshot) -> Any:
     machine, rt = proc.machine, proc.runtime
     _zero_above(proc, snap)
     space = machine.space
-    for addr, data in snap.memory:
+    for addr, data in snap.pages.items():
         view, off = space.locate(addr, len(data))
         view[off : off + len(data)] = data
     del machine.cpus[len(snap.contexts) :]
@@ -100,7 +110,7 @@ def restore(proc: Process, snap: Snapshot) -> Any:
 def _zero_above(proc: Process, snap: Snapshot) -> None:
     """Clear what was allocated (or TLS used) after the snapshot: it was zero then."""
     space = proc.machine.space
-    then = {addr: len(data) for addr, data in snap.memory}
+    then = dict(snap.extents)
     for addr, n in _extents(proc):
         old = then.get(addr, 0)
         if n > old:

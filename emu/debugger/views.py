@@ -150,12 +150,13 @@ def goroutines(proc: Process, selected: int = 0) -> list[str]:
 
 def goroutine_status(proc: Process, g: G) -> str:
     """Go's goroutine header word (the wait reason for a waiting one); a running one says on which
-    M, as Delve says on which thread."""
+    M, as Delve says on which thread; `, frozen` for one the debugger froze."""
     status = g.atomicstatus & ~const._Gscan
+    frozen = ", frozen" if g.addr in proc.runtime.frozen else ""
     if status == const._Grunning:
-        return f"running on M{_m_id(proc.machine.space, g.m)}" if g.m else "running"
+        return (f"running on M{_m_id(proc.machine.space, g.m)}" if g.m else "running") + frozen
     word = traceback.status(g)
-    return G_STATUS.get(status, "???") if word == "unknown" else word
+    return (G_STATUS.get(status, "???") if word == "unknown" else word) + frozen
 
 
 def innermost(proc: Process, g: G) -> Location | None:
