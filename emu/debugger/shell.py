@@ -118,6 +118,10 @@ class Shell:
                 self.print(self.engine.describe_switch(event.cpu))
         if self.show_context and not self.engine.exited:
             self.print(*ctx.context(self.engine, self.sel.cpu, self.before, self.colour))
+        elif not self.engine.exited:  # gdb's one-line report: where, then the source line
+            pc = self.engine.cpu(self.sel.cpu).reg("rip")
+            located = event.bp is not None and event.bp.kind == "pc"  # the text said where
+            self.print(*([] if located else [f"{pc:#x} in {self.engine.where(pc)}"]), *ctx.source(self.engine, pc))
         self.before = ctx.read_regs(self.engine, self.sel.cpu) if not self.engine.exited else None
 
     def _moved(self, run: Callable[[], Event | None]) -> None:
@@ -173,35 +177,47 @@ class Shell:
         self._line_step(over=True)
 
     def _line_step(self, over: bool) -> None:
+        """Stop where the selected goroutine reaches another line of the program (step), or
+        another line of this frame or a caller's (next); frames are told apart by their CFA, the SP
+        above their return address."""
         engine, g = self.engine, self.sel.g
-        cpu = engine.cpu(self.sel.cpu)
-        start_line, sp = engine.image.line_at(cpu.reg("rip")), cpu.reg("rsp")
+        start_line = engine.image.line_at(engine.cpu(self.sel.cpu).reg("rip"))
+        start_cfa = self._cfa(self.sel.cpu)
         functab = engine.proc.runtime.syms.functab
 
         def until(i: int, pc: int) -> bool:
             line = engine.image.line_at(pc)
-            if line is None or line == start_line:
-                return False
             fn = functab.findfunc(pc)
-            if fn is None or not fn.program or engine.running_g(i) != g:
+            if line is None or fn is None or not fn.program or engine.running_g(i) != g:
                 return False
-            return not over or engine.cpu(i).reg("rsp") >= sp
+            cfa = self._cfa(i)
+            if not over:
+                return line != start_line or cfa != start_cfa
+            return (cfa == start_cfa and line != start_line) or (cfa is not None and start_cfa is not None and cfa > start_cfa)
 
         self._moved(lambda: engine.forward(until))
 
-    def do_finish(self, arg: str) -> None:
-        """finish: run until the current function returns to its caller."""
+    def _cfa(self, index: int) -> int | None:
+        """The SP just above the return address of the frame the CPU is in (None: the outermost)."""
+        frames = self._frames(index, 2)
+        return frames[1][1].sp if len(frames) > 1 else None
+
+    def _frames(self, index: int, limit: int):  # type: ignore[no-untyped-def]
         from .. import traceback as tb
 
-        engine = self.engine
-        cpu = engine.cpu(self.sel.cpu)
-        g = G(engine.proc.machine.space, self.sel.g)
-        frames = list(tb.walk(engine.image, engine.proc.machine.space, g,
-                              tb.Cursor(cpu.reg("rip"), cpu.reg("rsp"), cpu.reg("rbp"), trap=True), 2))  # fmt: skip
+        engine, space = self.engine, self.engine.proc.machine.space
+        cpu = engine.cpu(index)
+        g = G(space, engine.running_g(index))
+        at = tb.Cursor(cpu.reg("rip"), cpu.reg("rsp"), cpu.reg("rbp"), trap=True)
+        return list(tb.walk(engine.image, space, g, at, limit))
+
+    def do_finish(self, arg: str) -> None:
+        """finish: run until the current function returns to its caller."""
+        frames = self._frames(self.sel.cpu, 2)
         if len(frames) < 2:
             raise DebugError('"finish" not meaningful in the outermost frame.')
         caller = frames[1][1]
-        self.print(f"Run till exit from {ctx.symbolic(engine, frames[0][1].pc)}")
+        self.print(f"Run till exit from {ctx.symbolic(self.engine, frames[0][1].pc)}")
         self._run_to_return(caller.pc, caller.sp)
 
     def do_until_switch(self, arg: str) -> None:

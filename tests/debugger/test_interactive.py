@@ -55,6 +55,16 @@ def test_a_session_at_the_terminal(tmp_path):
     child.send("rsi\r")
     child.expect(r"at position 435")
     child.expect(PROMPT)
+    child.send("freeze 5\r")  # ping frozen, pong ends: main spins in its Gosched loop for ever
+    child.expect("Goroutine 5 frozen.")
+    child.expect(PROMPT)
+    child.send("delete\r")
+    child.expect(PROMPT)
+    child.send("c\r")
+    child.expect("pong 2")
+    child.sendintr()  # Ctrl-C stops the run
+    child.expect(r"Interrupted \(Ctrl-C\)\.")
+    child.expect(PROMPT)
     child.send("frobnicate\r")
     child.expect('Undefined command: "frobnicate".  Try "help".')
     child.expect(PROMPT)
