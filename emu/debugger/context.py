@@ -15,7 +15,8 @@ from runtime.memory import MemoryFault, load
 
 from ..machine import GP_REGS
 from ..objdump import disassemble, symbol_lookup
-from .engine import Engine, plan9_name
+from .engine import Engine
+from .views import plan9_name
 
 SHOWN_REGS = GP_REGS[:-1]  # every general register, rip and rflags (fs_base is in `regs -a`)
 FLAG_BITS = {0: "CF", 2: "PF", 4: "AF", 6: "ZF", 7: "SF", 8: "TF", 9: "IF", 10: "DF", 11: "OF"}

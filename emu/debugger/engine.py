@@ -29,6 +29,7 @@ from .. import run, traceback
 from ..machine import CPU
 from . import snapshot
 from .snapshot import Snapshot
+from .views import pc_location
 
 SNAP_EVERY = 50_000  # instructions between automatic snapshots
 MAX_AUTO_SNAPSHOTS = 64  # beyond this, every other older automatic snapshot is dropped
@@ -133,6 +134,12 @@ class Engine:
         self.gogo = self.image.symbols["runtime.gogo"].addr
         self.async_preempt = self.image.symbols["runtime.asyncPreempt"].addr
         self._take(pinned=True, label="boot")
+
+    def close(self) -> None:
+        """Release the machine (its 16 GiB arena mapping among others) now, not at collection."""
+        self.snapshots.clear()
+        self.checkpoints.clear()
+        self.proc.machine.close()
 
     # ---- the process --------------------------------------------------------------------------
 
@@ -304,15 +311,8 @@ class Engine:
         return f"Breakpoint {bp.id}, {self.where(pc)}"
 
     def where(self, pc: int) -> str:
-        """`main·player+0x12 (samples/pingpong.s:40)`."""
-        sym = self.image.symbol_at(pc)
-        if pc in self.gate_names:
-            return f"{self.gate_names[pc]} (Python, on the gate page)"
-        if sym is None:
-            return f"{pc:#x}"
-        name = plan9_name(sym.name) + (f"+{pc - sym.addr:#x}" if pc > sym.addr else "")
-        line = self.image.line_at(pc)
-        return f"{name} ({line[0]}:{line[1]})" if line else name
+        """`main·player+0x12 (samples/pingpong.s:40)`, or a gate's name."""
+        return pc_location(self.proc, pc)
 
     # ---- breakpoints --------------------------------------------------------------------------
 
@@ -498,10 +498,3 @@ class Engine:
 
 def _main_thread() -> bool:
     return threading.current_thread() is threading.main_thread()
-
-
-def plan9_name(name: str) -> str:
-    """`main.player` as it is written in assembly: `main·player`."""
-    pkg, dot, rest = name.partition(".")
-    return f"{pkg}·{rest}" if dot else name
-

@@ -23,7 +23,7 @@ from runtime.layout import G, P, const
 from .. import signals
 from ..run import Config
 from . import context as ctx
-from .engine import DebugError, Engine, Event, plan9_name
+from .engine import DebugError, Engine, Event
 from .expr import ExprContext, ExprError, evaluate, print_expr
 from .views import (
     Examine,
@@ -34,6 +34,7 @@ from .views import (
     info_ps,
     info_sched,
     info_timers,
+    plan9_name,
     registers,
     symbolizer,
 )
@@ -674,8 +675,11 @@ def start(files: list[str], config: Config, script: str | None, batch: bool, out
     shell = Shell(engine, out, colour=not batch and out.isatty() and "NO_COLOR" not in os.environ)
     shell.print(f"Program {' '.join(shlex.quote(f) for f in files)} loaded; stopped before its first instruction.")
     shell._stopped(Event("start", 0))
-    if script is not None:
-        run_script(shell, script)
-    if not batch and not shell.done:
-        interactive(shell)
+    try:
+        if script is not None:
+            run_script(shell, script)
+        if not batch and not shell.done:
+            interactive(shell)
+    finally:
+        engine.close()
     return 0

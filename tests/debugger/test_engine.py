@@ -15,9 +15,22 @@ from runtime.layout import G
 SAMPLES = Path(__file__).resolve().parents[2] / "samples"
 
 
+OPEN: list[Engine] = []
+
+
 def engine(name: str, gomaxprocs: int = 0) -> tuple[Engine, list[bytes]]:
     out: list[bytes] = []
-    return Engine([str(SAMPLES / f"{name}.s")], R.Config(gomaxprocs=gomaxprocs), out.append), out
+    e = Engine([str(SAMPLES / f"{name}.s")], R.Config(gomaxprocs=gomaxprocs), out.append)
+    OPEN.append(e)
+    return e, out
+
+
+@pytest.fixture(autouse=True)
+def _close_engines():
+    """Each engine maps a 16 GiB arena (reserving nothing): release them test by test."""
+    yield
+    while OPEN:
+        OPEN.pop().close()
 
 
 def digest(e: Engine) -> tuple[str, list[int]]:
