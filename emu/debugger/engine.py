@@ -22,12 +22,12 @@ from dataclasses import dataclass, field
 from typing import BinaryIO
 
 from asm import Options
-from runtime.layout import G, Gobuf, M, const
+from runtime.layout import G, M, const
 from runtime.memory import load
 
-from .. import run, traceback
+from .. import run
 from ..machine import CPU
-from . import snapshot
+from . import snapshot, switches
 from .snapshot import Snapshot
 from .views import pc_location
 
@@ -75,7 +75,8 @@ class Breakpoint:
     enabled: bool = True
     addr: int = 0  # watch: the watched word
     size: int = 8
-    old: int = 0
+    old: int = 0  # its value when last looked at
+    changed: tuple[int, int] = (0, 0)  # (old, new) at the stop
 
 
 @dataclass
@@ -96,16 +97,6 @@ class State:
     counts: list[int] = field(default_factory=list)
     last_call: dict[int, str] = field(default_factory=dict)
     out_pos: int = 0
-
-
-SWITCH_CAUSES = {
-    "runtime.Gosched": "Gosched (gosched_m)",
-    "runtime.asyncPreempt2": "preempted (gopreempt_m)",
-    "runtime.newstack": "preempted (gopreempt_m)",
-    "runtime.goexit1": "goexit (goexit0)",
-    "runtime.Goexit": "goexit (goexit0)",
-    "runtime.exitsyscall": "exitsyscall (exitsyscall0)",
-}
 
 
 class Engine:
@@ -194,8 +185,7 @@ class Engine:
         return self.proc.machine.cpus[index]
 
     def tls_g(self, index: int) -> int:
-        machine = self.proc.machine
-        return load(machine.space, machine.g_slot(machine.cpus[index]), 8)
+        return switches.tls_g(self.proc, index)
 
     def goid(self, g: int) -> int:
         return G(self.proc.machine.space, g).goid if g else 0
@@ -223,8 +213,7 @@ class Engine:
             value = load(self.proc.machine.space, bp.addr, bp.size)
             if value == bp.old:
                 return False
-            bp.what_changed = (bp.old, value)  # type: ignore[attr-defined]
-            bp.old = value
+            bp.changed, bp.old = (bp.old, value), value
         elif pc not in bp.pcs:
             return False
         elif bp.kind in ("switch", "park") and not self.is_switch(index, bp.reason):
@@ -243,70 +232,35 @@ class Engine:
         return True
 
     def running_g(self, index: int) -> int:
-        """The goroutine the CPU runs for: TLS g, or the G an M on g0 is switching from/to."""
-        g = self.tls_g(index)
-        mp = self.proc.runtime.allm[index]
-        if g == mp.g0 and mp.curg:
-            return mp.curg
-        return g
+        return switches.running_g(self.proc, index)
 
-    def switch_at(self, index: int) -> tuple[int, int] | None:
-        """(from, to) goroutines when the CPU is at gogo's entry about to run another G than the
-        one it ran (TLS g); None otherwise."""
-        cpu = self.cpu(index)
-        if cpu.reg("rip") != self.gogo:
+    def switch_at(self, index: int) -> switches.Switch | None:
+        """The switch the CPU is making, if it stands at gogo's entry."""
+        if self.cpu(index).reg("rip") != self.gogo:
             return None
-        return self._switch_gs(index)
-
-    def _switch_gs(self, index: int) -> tuple[int, int] | None:
-        space = self.proc.machine.space
-        buf = Gobuf(space, load(space, self.cpu(index).reg("rsp") + 8, 8))
-        old, new = self.tls_g(index), buf.g
-        if old == new:
-            return None
-        if old == self.proc.runtime.allm[index].g0:
-            old = 0
-        return old, new
+        return switches.at_gogo(self.proc, index)
 
     def is_switch(self, index: int, reason: str = "") -> bool:
-        gs = self._switch_gs(index)
-        if gs is None:
-            return False
-        if not reason:
-            return True
-        old = G(self.proc.machine.space, gs[0]) if gs[0] else None
-        return old is not None and old.atomicstatus == const._Gwaiting and reason in traceback.status(old)
+        """At gogo's entry (the caller checked the pc), a switch (away from a goroutine parking
+        with `reason`, if given)."""
+        sw = switches.at_gogo(self.proc, index)
+        return sw is not None and (not reason or switches.parking(self.proc, sw, reason))
 
     def _preempt_requested(self, index: int) -> bool:
         g = self.running_g(index)
         return bool(g) and G(self.proc.machine.space, g).stackguard0 == const.stackPreempt
 
     def describe_switch(self, index: int) -> str:
-        """`g3 -> g5 on M0: chan receive (park_m)`."""
-        gs = self._switch_gs(index)
-        assert gs is not None
-        old, new = gs
-        mp = self.proc.runtime.allm[index]
-        space = self.proc.machine.space
-        if not old:
-            return f"idle -> g{self.goid(new)} on M{mp.id}: schedule"
-        g = G(space, old)
-        s = g.atomicstatus
-        if s == const._Gwaiting:
-            cause = f"{traceback.status(g)} (park_m)"
-        elif s == const._Gpreempted:
-            cause = "preempted (preemptPark)"
-        elif s == const._Gdead:
-            cause = "goexit (goexit0)"
-        else:
-            cause = SWITCH_CAUSES.get(self.state.last_call.get(mp.id, ""), "schedule")
-        return f"g{g.goid} -> g{self.goid(new)} on M{mp.id}: {cause}"
+        """`g3 -> g5 on M0: chan receive (park_m)` for the CPU at gogo's entry."""
+        sw = switches.at_gogo(self.proc, index)
+        assert sw is not None
+        return switches.describe(self.proc, sw, self.state.last_call)
 
     def _describe_hit(self, bp: Breakpoint, index: int, pc: int) -> str:
         if bp.kind in ("switch", "park"):
             return f"Breakpoint {bp.id} ({bp.what}): {self.describe_switch(index)}"
         if bp.kind == "watch":
-            old, new = bp.what_changed  # type: ignore[attr-defined]
+            old, new = bp.changed
             return f"Watchpoint {bp.id}: {bp.what}\n\nOld value = {old:#x}\nNew value = {new:#x}"
         return f"Breakpoint {bp.id}, {self.where(pc)}"
 
