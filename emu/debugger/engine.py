@@ -121,6 +121,8 @@ class Engine:
         self.resume_at = -1  # the position the run resumes from: its first instruction runs
         self.interrupted = False  # Ctrl-C: stop before the next instruction
         self.hit: Event | None = None
+        self.stop_pcs: frozenset[int] = frozenset()  # where the enabled breakpoints are (this run)
+        self.watching = False  # some watchpoint is enabled (this run)
         self.proc = self._boot()
         self.gogo = self.image.symbols["runtime.gogo"].addr
         self.async_preempt = self.image.symbols["runtime.asyncPreempt"].addr
@@ -200,6 +202,8 @@ class Engine:
         if self.until is not None and self.until(index, pc):
             self.hit = Event("step", index)
             return True
+        if pc not in self.stop_pcs and not self.watching:
+            return False
         for bp in self.breakpoints:
             if bp.enabled and self._fires(bp, index, pc):
                 bp.hits += 1
@@ -294,6 +298,9 @@ class Engine:
             raise DebugError("The program is not being run.")
         self.until, self.armed, self.hit = until, armed, None
         self.resume_at = self.position
+        enabled = [bp for bp in self.breakpoints if bp.enabled]
+        self.stop_pcs = frozenset().union(*(bp.pcs for bp in enabled))
+        self.watching = any(bp.kind == "watch" for bp in enabled)
         previous = signal.signal(signal.SIGINT, self._interrupt) if _main_thread() else None
         try:
             status = self._run()
