@@ -359,13 +359,15 @@ class Engine:
             self.armed = False
             self._run(to=position)
 
-    def back(self, event: Predicate) -> tuple[int, int] | None:
+    def back(self, event: Predicate, window: Callable[[], None] = lambda: None) -> tuple[int, int] | None:
         """Go to the last place before the present where `event` fires: (position, CPU), or None
-        (then the run is at its start: no earlier history)."""
+        (then the run is at its start: no earlier history). Windows between snapshots are
+        searched from the latest back; `window` is called at the start of each."""
         now = self.position
         hi = now
         for snap in reversed([s for s in self.snapshots if s.counted < now]):
             self._restore(snap)
+            window()
             self.found = []
             self.scan = event
             try:
@@ -387,18 +389,34 @@ class Engine:
         return found
 
     def reverse_continue(self) -> Event:
+        """Back to the last breakpoint hit or watched change before now."""
+        enabled = [bp for bp in self.breakpoints if bp.enabled]
+        watches = [bp for bp in enabled if bp.kind == "watch"]
+        hits: dict[int, tuple[Breakpoint, tuple[int, int]]] = {}  # position -> what fired there
+        space = self.proc.machine.space
+
+        def window() -> None:
+            hits.clear()
+            for bp in watches:
+                bp.old = load(space, bp.addr, bp.size)
+
         def event(i: int, pc: int) -> bool:
-            return any(bp.enabled and self._fires(bp, i, pc) for bp in self.breakpoints if bp.kind != "watch")
+            fired = [bp for bp in enabled if self._fires(bp, i, pc)]  # every one: watches track values
+            if fired:
+                hits[self.position] = (fired[0], fired[0].changed)
+            return bool(fired)
 
         saved = [(bp.hits, bp.old) for bp in self.breakpoints]
-        found = self.back(event)
-        for bp, (hits, old) in zip(self.breakpoints, saved, strict=True):
-            bp.hits, bp.old = hits, old
+        found = self.back(event, window)
+        for bp, (count, old) in zip(self.breakpoints, saved, strict=True):
+            bp.hits, bp.old = count, old
         if found is None:
             return Event("history", self._next_cpu(), "No more reverse-execution history.")
-        index = found[1]
-        bp = next(b for b in self.breakpoints if b.enabled and self._fires(b, index, self.cpu(index).reg("rip")))
-        return Event("breakpoint", index, self._describe_hit(bp, index, self.cpu(index).reg("rip")), bp)
+        bp, bp.changed = hits[found[0]]
+        for w in watches:  # watched from here on
+            w.old = load(space, w.addr, w.size)
+        index, pc = found[1], self.cpu(found[1]).reg("rip")
+        return Event("breakpoint", index, self._describe_hit(bp, index, pc), bp)
 
     def reverse_switch(self) -> Event:
         found = self.back(lambda i, pc: pc == self.gogo and self.is_switch(i))
