@@ -13,7 +13,7 @@ TLS scratch slots, below the g slot at 0(TLS) (FS:-8): the same on every M.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
@@ -96,24 +96,22 @@ def trigger_symbol(name: str) -> str:
     return "gate." + name.replace(".", "_")
 
 
+def _triggers() -> Iterator[tuple[str, str, GateFn]]:
+    """(trigger symbol, Go name, Python function) of every call entry and resume entry."""
+    for g in GATES.values():
+        yield trigger_symbol(g.name), g.name, g.fn
+        if g.resume is not None:
+            yield trigger_symbol(resume_symbol(g.name)), resume_symbol(g.name), g.resume
+
+
 def entries() -> dict[str, GateFn]:
     """Every trigger symbol and the Python function it runs (calls, and resumes after gopark)."""
-    out: dict[str, GateFn] = {}
-    for g in GATES.values():
-        out[trigger_symbol(g.name)] = g.fn
-        if g.resume is not None:
-            out[trigger_symbol(resume_symbol(g.name))] = g.resume
-    return out
+    return {sym: fn for sym, _, fn in _triggers()}
 
 
 def trigger_names() -> dict[str, str]:
     """Every trigger symbol and the Go name of what runs there (runtime.chansend1.resume)."""
-    out: dict[str, str] = {}
-    for g in GATES.values():
-        out[trigger_symbol(g.name)] = g.name
-        if g.resume is not None:
-            out[trigger_symbol(resume_symbol(g.name))] = resume_symbol(g.name)
-    return out
+    return {sym: name for sym, name, _ in _triggers()}
 
 
 def stubs_asm(gates: list[Gate]) -> str:
