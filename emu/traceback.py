@@ -175,7 +175,7 @@ def from_sched(image: Image, mem: Memory, g: G) -> Cursor:
 def _caller(mem: Memory, g: G, fn: Symbol, at: Cursor) -> Cursor | None:
     """The frame fn returns to. None where the chain leaves g's stack or stops going up it, so that
     a corrupt BP or return address ends the walk instead of looping or faulting."""
-    slot = _return_slot(_text(fn), _tracepc(fn, at) - fn.addr)
+    slot = _return_slot(_text(fn), tracepc(fn, at) - fn.addr)
     if slot is None:  # BP points at fn's saved BP, the return address above it
         if not (at.bp >= at.sp and _on_stack(g, at.bp, 16)):
             return None
@@ -239,12 +239,12 @@ def _frame(image: Image, fn: Symbol, at: Cursor) -> list[str]:
 
 def _location(image: Image, fn: Symbol, at: Cursor) -> str:
     """`\tfile:LINE +0xOFF`, the offset from the function's entry, left out at the entry itself."""
-    file, line = image.line_at(_tracepc(fn, at)) or ("?", 0)
+    file, line = image.line_at(tracepc(fn, at)) or ("?", 0)
     off = f" +{at.pc - fn.addr:#x}" if at.pc > fn.addr else ""
     return f"\t{file}:{line}{off}"
 
 
-def _tracepc(fn: Symbol, at: Cursor) -> int:
+def tracepc(fn: Symbol, at: Cursor) -> int:
     """The pc a frame's line is looked up at: a return address backs up into its CALL."""
     return at.pc - 1 if not at.trap and at.pc > fn.addr else at.pc
 

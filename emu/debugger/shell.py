@@ -23,12 +23,14 @@ from runtime.layout import G, P, const
 from .. import signals
 from ..run import Config
 from . import context as ctx
+from . import stepping
 from .engine import DebugError, Engine, Event
 from .expr import ExprContext, ExprError, evaluate, print_expr
 from .views import (
     Examine,
     ViewError,
     examine,
+    frames,
     goroutines,
     info_ms,
     info_ps,
@@ -151,75 +153,32 @@ class Shell:
 
     def do_nexti(self, arg: str) -> None:
         """nexti [N] (ni): like stepi, but a CALL runs to its return."""
-        for _ in range(self._count(arg)):
-            pc = self.engine.cpu(self.sel.cpu).reg("rip")
-            here = list(ctx.instructions(self.engine, pc, pc + 32))[:2]
-            if len(here) < 2 or not here[0][1].startswith("CALL"):
-                self._moved(lambda: self.engine.stepi(self.sel.cpu))
-                continue
-            self._run_to_return(here[1][0], self.engine.cpu(self.sel.cpu).reg("rsp"))
+        n = self._count(arg)
 
-    def _run_to_return(self, ret: int, sp: int) -> None:
-        """Run until the selected goroutine is back at ret with its SP at or above sp."""
-        g, engine = self.sel.g, self.engine
+        def run() -> Event:
+            for _ in range(n):
+                event = stepping.nexti(self.engine, self.sel.cpu, self.sel.g)
+                if event.kind != "step":
+                    break
+                self.sel.cpu = event.cpu
+            return event
 
-        def until(i: int, pc: int) -> bool:
-            return pc == ret and engine.running_g(i) == g and engine.cpu(i).reg("rsp") >= sp
-
-        self._moved(lambda: engine.forward(until))
+        self._moved(run)
 
     def do_step(self, arg: str) -> None:
         """step (s): run the selected goroutine to the next source line, into calls."""
-        self._line_step(over=False)
+        self._moved(lambda: stepping.line_step(self.engine, self.sel.cpu, self.sel.g, over=False))
 
     def do_next(self, arg: str) -> None:
         """next (n): run the selected goroutine to the next source line in this function or its
         callers (calls run to their return)."""
-        self._line_step(over=True)
-
-    def _line_step(self, over: bool) -> None:
-        """Stop where the selected goroutine reaches another line of the program (step), or
-        another line of this frame or a caller's (next); frames are told apart by their CFA, the SP
-        above their return address."""
-        engine, g = self.engine, self.sel.g
-        start_line = engine.image.line_at(engine.cpu(self.sel.cpu).reg("rip"))
-        start_cfa = self._cfa(self.sel.cpu)
-        functab = engine.proc.runtime.syms.functab
-
-        def until(i: int, pc: int) -> bool:
-            line = engine.image.line_at(pc)
-            fn = functab.findfunc(pc)
-            if line is None or fn is None or not fn.program or engine.running_g(i) != g:
-                return False
-            cfa = self._cfa(i)
-            if not over:
-                return line != start_line or cfa != start_cfa
-            return (cfa == start_cfa and line != start_line) or (cfa is not None and start_cfa is not None and cfa > start_cfa)
-
-        self._moved(lambda: engine.forward(until))
-
-    def _cfa(self, index: int) -> int | None:
-        """The SP just above the return address of the frame the CPU is in (None: the outermost)."""
-        frames = self._frames(index, 2)
-        return frames[1][1].sp if len(frames) > 1 else None
-
-    def _frames(self, index: int, limit: int):  # type: ignore[no-untyped-def]
-        from .. import traceback as tb
-
-        engine, space = self.engine, self.engine.proc.machine.space
-        cpu = engine.cpu(index)
-        g = G(space, engine.running_g(index))
-        at = tb.Cursor(cpu.reg("rip"), cpu.reg("rsp"), cpu.reg("rbp"), trap=True)
-        return list(tb.walk(engine.image, space, g, at, limit))
+        self._moved(lambda: stepping.line_step(self.engine, self.sel.cpu, self.sel.g, over=True))
 
     def do_finish(self, arg: str) -> None:
         """finish: run until the current function returns to its caller."""
-        frames = self._frames(self.sel.cpu, 2)
-        if len(frames) < 2:
-            raise DebugError('"finish" not meaningful in the outermost frame.')
-        caller = frames[1][1]
-        self.print(f"Run till exit from {ctx.symbolic(self.engine, frames[0][1].pc)}")
-        self._run_to_return(caller.pc, caller.sp)
+        name, to = stepping.caller(self.engine, self.sel.cpu)
+        self.print(f"Run till exit from {name}")
+        self._moved(lambda: stepping.run_to_return(self.engine, self.sel.g, to.pc, to.sp))
 
     def do_until_switch(self, arg: str) -> None:
         """until-switch (sw): run to the next goroutine switch on any M, stopping at gogo's entry
@@ -472,21 +431,14 @@ class Shell:
         runs, else from g.sched."""
         from .. import traceback as tb
 
-        engine, space = self.engine, self.engine.proc.machine.space
         words = arg.split()
-        gaddr = self._g_by_id(words[1]) if len(words) == 2 and words[0] == "-g" else self.sel.g
+        if words and (len(words) != 2 or words[0] != "-g"):
+            raise DebugError("Usage: backtrace [-g N]")
+        gaddr = self._g_by_id(words[1]) if words else self.sel.g
         if not gaddr:
             raise DebugError("No goroutine selected.")
-        g = G(space, gaddr)
-        cpu = next((i for i, mp in enumerate(engine.proc.runtime.allm) if engine.tls_g(i) == gaddr), None)
-        if cpu is not None:
-            c = engine.cpu(cpu)
-            at = tb.Cursor(c.reg("rip"), c.reg("rsp"), c.reg("rbp"), trap=True)
-        else:
-            at = tb.from_sched(engine.image, space, g)
-        for n, (fn, frame) in enumerate(tb.walk(engine.image, space, g, at)):
-            pc = frame.pc if frame.trap else frame.pc - 1
-            line = engine.image.line_at(pc)
+        for n, (fn, frame) in enumerate(frames(self.engine.proc, G(self.engine.proc.machine.space, gaddr))):
+            line = self.engine.image.line_at(tb.tracepc(fn, frame))
             loc = f" at {line[0]}:{line[1]}" if line else ""
             self.print(f"{n:>2}  {frame.pc:#x} in {plan9_name(fn.name)}{loc}")
 
