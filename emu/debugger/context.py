@@ -38,13 +38,13 @@ def read_regs(engine: Engine, index: int) -> dict[str, int]:
 RED, GREEN, RESET = "\x1b[31m", "\x1b[32m", "\x1b[0m"
 
 
-def registers(engine: Engine, index: int, before: dict[str, int] | None, colour: bool = False) -> list[str]:
+def registers(engine: Engine, index: int, changed: frozenset[str], colour: bool = False) -> list[str]:
     """Three registers a line, `*` before the ones the last command changed (and red on a
     terminal)."""
     regs = read_regs(engine, index)
     cells = []
     for name in SHOWN_REGS:
-        mark = "*" if before is not None and before.get(name) != regs[name] else " "
+        mark = "*" if name in changed else " "
         value = f"{regs[name]:#018x}"
         if name == "rip":
             value += f" <{symbolic(engine, regs[name])}>"
@@ -64,9 +64,9 @@ def registers(engine: Engine, index: int, before: dict[str, int] | None, colour:
 
 
 def symbolic(engine: Engine, pc: int) -> str:
-    """`main·player+0x12`, a gate's name, or the bare address."""
+    """`main·player+0x12`, `runtime·Gosched (gate)` on the gate page, or the bare address."""
     if pc in engine.gate_names:
-        return engine.gate_names[pc]
+        return plan9_name(engine.gate_names[pc]) + " (gate)"
     sym = engine.image.symbol_at(pc)
     if sym is None:
         return f"{pc:#x}"
@@ -193,9 +193,9 @@ def machine_line(engine: Engine, index: int) -> list[str]:
     ]
 
 
-def context(engine: Engine, index: int, before: dict[str, int] | None, colour: bool = False) -> list[str]:
+def context(engine: Engine, index: int, changed: frozenset[str], colour: bool = False) -> list[str]:
     pc = engine.cpu(index).reg("rip")
-    out = [_title("registers"), *registers(engine, index, before, colour)]
+    out = [_title("registers"), *registers(engine, index, changed, colour)]
     listing = code(engine, pc)
     if colour:
         listing = [f"{GREEN}{line}{RESET}" if line.startswith("=>") else line for line in listing]

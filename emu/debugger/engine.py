@@ -359,9 +359,9 @@ class Engine:
             self.armed = False
             self._run(to=position)
 
-    def back(self, event: Predicate, window: Callable[[], None] = lambda: None) -> tuple[int, int] | None:
-        """Go to the last place before the present where `event` fires: (position, CPU), or None
-        (then the run is at its start: no earlier history). Windows between snapshots are
+    def back(self, event: Predicate, window: Callable[[], None] = lambda: None, n: int = 1) -> tuple[int, int] | None:
+        """Go to the n-th last place before the present where `event` fires: (position, CPU), or
+        None (then the run is at its start: no earlier history). Windows between snapshots are
         searched from the latest back; `window` is called at the start of each."""
         now = self.position
         hi = now
@@ -375,18 +375,17 @@ class Engine:
             finally:
                 self.scan = None
             found = [f for f in self.found if f[0] < hi]
-            if found:
-                self.goto(found[-1][0])
-                return found[-1]
+            if len(found) >= n:
+                self.goto(found[-n][0])
+                return found[-n]
+            n -= len(found)
             hi = snap.counted
         self.goto(0)
         return None
 
     def reverse_stepi(self, index: int, n: int = 1) -> tuple[int, int] | None:
-        found = None
-        for _ in range(n):
-            found = self.back(lambda i, pc: i == index) or found
-        return found
+        """Back n instructions of CPU index; None (at the start) if it has run fewer."""
+        return self.back(lambda i, pc: i == index, n=n)
 
     def reverse_continue(self) -> Event:
         """Back to the last breakpoint hit or watched change before now."""

@@ -67,7 +67,8 @@ class Shell:
         self.colour = colour
         self.sel = Selection()
         self.show_context = True
-        self.before: dict[str, int] | None = None
+        self.before: dict[str, int] | None = None  # the registers when the last command began
+        self.changed: frozenset[str] = frozenset()  # those it changed (marked until the next one)
         self.x_state = Examine()
         self.done = False
         self._select(0)
@@ -113,6 +114,10 @@ class Shell:
         """Report a stop and show the context of the CPU it happened on."""
         if event.kind != "exited":
             self._select(event.cpu)
+        self.changed = frozenset()
+        if self.before is not None and not self.engine.exited:
+            now = ctx.read_regs(self.engine, self.sel.cpu)
+            self.changed = frozenset(k for k, v in now.items() if self.before.get(k) != v)
         if event.text:
             self.print(event.text)
         if event.kind == "step" or event.kind == "breakpoint":
@@ -120,12 +125,11 @@ class Shell:
             if gs is not None and event.kind == "step":
                 self.print(self.engine.describe_switch(event.cpu))
         if self.show_context and not self.engine.exited:
-            self.print(*ctx.context(self.engine, self.sel.cpu, self.before, self.colour))
+            self.print(*ctx.context(self.engine, self.sel.cpu, self.changed, self.colour))
         elif not self.engine.exited:  # gdb's one-line report: where, then the source line
             pc = self.engine.cpu(self.sel.cpu).reg("rip")
-            located = event.bp is not None and event.bp.kind == "pc"  # the text said where
+            located = event.bp is not None and event.bp.kind not in ("switch", "park", "watch")  # said where
             self.print(*([] if located else [f"{pc:#x} in {self.engine.where(pc)}"]), *ctx.source(self.engine, pc))
-        self.before = ctx.read_regs(self.engine, self.sel.cpu) if not self.engine.exited else None
 
     def _moved(self, run: Callable[[], Event | None]) -> None:
         self.before = ctx.read_regs(self.engine, self.sel.cpu) if not self.engine.exited else None
@@ -421,7 +425,7 @@ class Shell:
         for i, mp in enumerate(self.engine.proc.runtime.allm):
             if str(mp.id) == arg:
                 self._select(i)
-                self.before = None
+                self.changed = frozenset()
                 self.print(*ctx.machine_line(self.engine, i))
                 return
         raise DebugError(f"No M {arg}.")
@@ -492,10 +496,8 @@ class Shell:
 
     def do_regs(self, arg: str) -> None:
         """regs [-a] (info registers): the selected M's registers; -a adds XMM, fs_base, ..."""
-        changed = frozenset(k for k, v in ctx.read_regs(self.engine, self.sel.cpu).items()
-                            if self.before is not None and self.before.get(k) != v)  # fmt: skip
         cpu = self.engine.cpu(self.sel.cpu)
-        self.print(*registers(cpu, arg == "-a", changed, symbolizer(self.engine.proc)))
+        self.print(*registers(cpu, arg == "-a", self.changed, symbolizer(self.engine.proc)))
 
     def do_print(self, arg: str) -> None:
         """print EXPR (p): a value of the runtime's structures or registers: g5.sched, m0.curg.goid,
@@ -549,7 +551,7 @@ class Shell:
 
     def do_context(self, arg: str) -> None:
         """context (ctx): show the registers, code, stack and M/P/G of the selected M again."""
-        self.print(*ctx.context(self.engine, self.sel.cpu, self.before, self.colour))
+        self.print(*ctx.context(self.engine, self.sel.cpu, self.changed, self.colour))
 
     def do_set(self, arg: str) -> None:
         """set context on|off: show the context after every stop (on by default)."""
