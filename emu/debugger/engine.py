@@ -77,6 +77,7 @@ class Breakpoint:
     size: int = 8
     old: int = 0  # its value when last looked at
     changed: tuple[int, int] = (0, 0)  # (old, new) at the stop
+    cond_error: str = ""  # why the condition could not be evaluated at the stop
 
 
 @dataclass
@@ -204,11 +205,15 @@ class Engine:
             return True
         if pc not in self.stop_pcs and not self.watching:
             return False
-        for bp in self.breakpoints:
-            if bp.enabled and self._fires(bp, index, pc):
-                bp.hits += 1
-                self.hit = Event("breakpoint", index, self._describe_hit(bp, index, pc), bp)
-                return True
+        fired = [bp for bp in self.breakpoints if bp.enabled and self._fires(bp, index, pc)]
+        for bp in fired:
+            bp.hits += 1
+        if fired:  # several at one place: all count a hit, the first one's report names them all
+            text = self._describe_hit(fired[0], index, pc)
+            if len(fired) > 1:
+                text = text.replace(f" {fired[0].id}", " " + ", ".join(str(bp.id) for bp in fired), 1)
+            self.hit = Event("breakpoint", index, text, fired[0])
+            return True
         return False
 
     def _fires(self, bp: Breakpoint, index: int, pc: int) -> bool:
@@ -226,13 +231,15 @@ class Engine:
             return False
         if bp.goid and self.goid(self.running_g(index)) != bp.goid:
             return False
+        bp.cond_error = ""
         if bp.cond:
             from .expr import ExprContext, ExprError, truthy
 
             try:
                 return truthy(bp.cond, ExprContext(self.proc, self.running_g(index), index))
-            except ExprError:
-                return True  # as gdb: an error in the condition stops
+            except ExprError as e:  # as gdb: an error in the condition stops, and says so
+                bp.cond_error = str(e)
+        return True
         return True
 
     def running_g(self, index: int) -> int:
@@ -261,6 +268,11 @@ class Engine:
         return switches.describe(self.proc, sw, self.state.last_call)
 
     def _describe_hit(self, bp: Breakpoint, index: int, pc: int) -> str:
+        if bp.cond_error:
+            return f"Error in testing condition for breakpoint {bp.id}:\n{bp.cond_error}\n" + self._hit_line(bp, index, pc)
+        return self._hit_line(bp, index, pc)
+
+    def _hit_line(self, bp: Breakpoint, index: int, pc: int) -> str:
         if bp.kind in ("switch", "park"):
             return f"Breakpoint {bp.id} ({bp.what}): {self.describe_switch(index)}"
         if bp.kind == "watch":

@@ -25,7 +25,7 @@ from ..run import Config
 from . import context as ctx
 from . import stepping
 from .engine import DebugError, Engine, Event
-from .expr import ExprContext, ExprError, evaluate, print_expr
+from .expr import ExprContext, ExprError, evaluate, parse, print_expr
 from .views import (
     Examine,
     ViewError,
@@ -98,9 +98,11 @@ class Shell:
             return
         try:
             fn(arg.strip())
-        except (DebugError, ExprError, ViewError) as e:
+        except ViewError as e:  # what it could show before the error, then the error
+            self.print(*e.lines, str(e))
+        except (DebugError, ExprError) as e:
             self.print(str(e))
-        except ValueError as e:
+        except ValueError as e:  # a malformed argument the command did not look at itself
             self.print(f"{word}: {e}")
 
     def _select(self, cpu: int) -> None:
@@ -138,7 +140,7 @@ class Shell:
             self._stopped(event)
 
     def _count(self, arg: str) -> int:
-        n = int(arg, 0) if arg else 1
+        n = number(arg) if arg else 1
         if n < 1:
             raise DebugError("The count must be positive.")
         return n
@@ -216,7 +218,7 @@ class Shell:
         if not arg:
             self.do_run("")
             return
-        self.engine.restart(int(arg))
+        self.engine.restart(number(arg))
         self.print(f"Switching to checkpoint {arg} (position {self.engine.position}).")
         self._stopped(Event("checkpoint", self.engine._next_cpu()))
 
@@ -271,10 +273,12 @@ class Shell:
         if not arg:
             raise DebugError("Argument required (location).")
         arg, _, cond = arg.partition(" if ")
+        if cond.strip():
+            parse(cond)
         words = arg.split()
         goid = 0
         if len(words) >= 3 and words[-2] in ("goroutine", "-g"):
-            goid = int(words[-1])
+            goid = number(words[-1])
             words = words[:-2]
         kind = words[0]
         engine = self.engine
@@ -341,24 +345,22 @@ class Shell:
             self.engine.breakpoints.clear()
             return
         for n in arg.split():
-            self.engine.delete_breakpoint(int(n))
+            self.engine.delete_breakpoint(number(n))
 
     def do_disable(self, arg: str) -> None:
         """disable N: breakpoint N no longer stops the run."""
-        self.engine.breakpoint(int(arg)).enabled = False
+        self.engine.breakpoint(number(arg)).enabled = False
 
     def do_enable(self, arg: str) -> None:
         """enable N: breakpoint N stops the run again."""
-        self.engine.breakpoint(int(arg)).enabled = True
+        self.engine.breakpoint(number(arg)).enabled = True
 
     def do_cond(self, arg: str) -> None:
         """cond N [EXPR] (condition): breakpoint N stops only where EXPR is true (e.g. `cond 1
         g.goid == 5`); without EXPR, always."""
         n, _, expr = arg.partition(" ")
-        bp = self.engine.breakpoint(int(n))
+        bp = self.engine.breakpoint(number(n))
         if expr.strip():
-            from .expr import parse
-
             parse(expr)
         bp.cond = expr.strip()
 
@@ -397,7 +399,7 @@ class Shell:
         self.print(*goroutines(self.engine.proc, self.sel.g))
 
     def _g_by_id(self, arg: str) -> int:
-        goid = int(arg)
+        goid = number(arg)
         space = self.engine.proc.machine.space
         for addr in self.engine.proc.runtime.allgs:
             g = G(space, addr)
@@ -422,6 +424,8 @@ class Shell:
 
     def do_m(self, arg: str) -> None:
         """m N (thread N): select the M with id N (its CPU: registers, stepping)."""
+        if not arg:
+            raise DebugError("Argument required (M id).")
         for i, mp in enumerate(self.engine.proc.runtime.allm):
             if str(mp.id) == arg:
                 self._select(i)
@@ -517,7 +521,7 @@ class Shell:
         """info ps|ms|sched|timers|goroutines|breakpoints|registers|checkpoints: runtime state."""
         topics: dict[str, Callable[[], None]] = {
             "ps": lambda: self.print(*info_ps(self.engine.proc)),
-            "ms": lambda: self.print(*info_ms(self.engine.proc)),
+            "ms": lambda: self.print(*info_ms(self.engine.proc, self.sel.cpu)),
             "sched": lambda: self.print(*info_sched(self.engine.proc)),
             "timers": lambda: self.print(*info_timers(self.engine.proc)),
             "goroutines": lambda: self.do_goroutines(""),
@@ -528,7 +532,7 @@ class Shell:
         words = arg.split()
         topic = next((t for t in topics if words and t.startswith(words[0])), None)
         if topic is None:
-            raise DebugError(f"info {' '.join(words)}: choose one of {', '.join(topics)}.")
+            raise DebugError(f'"info" must be followed by one of: {", ".join(topics)}.')
         if topic == "registers" and words[1:] == ["-a"]:
             self.do_regs("-a")
             return
@@ -577,6 +581,14 @@ class Shell:
     def do_quit(self, arg: str) -> None:
         """quit (q, exit): leave the debugger."""
         self.done = True
+
+
+def number(text: str) -> int:
+    """A number argument (decimal, 0x hex), or gdb's complaint."""
+    try:
+        return int(text, 0)
+    except ValueError:
+        raise DebugError(f'Invalid number "{text}".') from None
 
 
 def run_script(shell: Shell, path: str) -> None:

@@ -808,10 +808,10 @@ def test_info_views(debug):
         "P  status     M  schedtick  syscalltick  runnext  gFree  timers  timer0When  runqsize  runq",
         "0  _Prunning  0  4          0            -        0      0       -           1         [5]",
     )
-    assert s("info ms") == lines(
+    assert s("info ms") == lines(  # `*`: the selected M
         "  M  P  nextp  oldp  curg  lockedg  spinning  locks  preemptGen  signalPending  parked"
         "              pc",
-        "  0  0  -      -     6     -        false     0      0           0              -"
+        "* 0  0  -      -     6     -        false     0      0           0              -"
         "                   main·player (samples/pingpong.s:36)",
         "  2  -  -      -     -     -        false     0      0           0              notesleep(&m.park)"
         "  runtime·goparkunlock",
@@ -841,7 +841,7 @@ def test_info_views(debug):
     assert s("info timers") == lines("No timers.")
     assert s("info goroutines") == s("goroutines")
     assert s("info nosuch") == lines(
-        "info nosuch: choose one of ps, ms, sched, timers, goroutines, breakpoints, registers, checkpoints."
+        '"info" must be followed by one of: ps, ms, sched, timers, goroutines, breakpoints, registers, checkpoints.'
     )
 
 
