@@ -1139,3 +1139,61 @@ def test_the_command_line_in_batch_mode(debug, tmp_path):
         f"{gogo + 9:#x} in runtime·gogo+0x9 ({asm}:19)",
         "19\tMOVQ\t0(DX), CX\t\t// make sure g != nil",
     )
+
+
+# ---- frames, history and breakpoints at their edges ----------------------------------------------
+
+
+def test_next_and_finish_keep_their_frame_across_stack_copies(debug):
+    """next over a 100,000-deep recursion (the stack is copied 11 times meanwhile, to higher
+    addresses) stops in the same frame; finish stops in its caller."""
+    s = debug("growstack")
+    s("break growstack.s:38\ncontinue\ncontinue\ndelete")  # in the second sum frame, at its CALL
+    before = s("bt").splitlines()
+    assert [row.split(" in ")[1] for row in before[:2]] == ["main·sum at samples/growstack.s:38"] * 2
+    assert s("next") == lines(f"{s.sym('main.sum') + 0x53:#x} in main·sum+0x53 (samples/growstack.s:39)",
+                              "39\tMOVQ\t16(SP), AX")  # fmt: skip
+    assert len(s("bt").splitlines()) == len(before)
+    assert s("finish") == lines("Run till exit from main·sum+0x53",
+                                f"{s.sym('main.sum') + 0x53:#x} in main·sum+0x53 (samples/growstack.s:39)",
+                                "39\tMOVQ\t16(SP), AX")  # fmt: skip
+    after = s("bt").splitlines()
+    assert len(after) == len(before) - 1
+    assert after[1].endswith("in main·main at samples/growstack.s:49")
+
+
+def test_backtrace_at_a_switch_walks_the_leaving_goroutine_from_g_sched(debug):
+    s = pingpong_at_player(debug)
+    s("until-switch")  # g6 -> g5 at gogo's entry: TLS still names g6, SP is on g0's stack
+    assert s("bt") == lines(
+        f" 0  {s.sym('main.player') + 0x6D:#x} in main·player at samples/pingpong.s:53",
+        f" 1  {s.sym('runtime.goexit') + 1:#x} in runtime·goexit at {RT}/asm_amd64.s:218",
+    )
+    assert s("bt -g 5") == lines(f" 0  {s.sym('main.player'):#x} in main·player at samples/pingpong.s:36",
+                                 f" 1  {s.sym('runtime.goexit') + 1:#x} in runtime·goexit at {RT}/asm_amd64.s:218")  # fmt: skip
+
+
+def test_reverse_stepi_past_the_start(debug):
+    s = pingpong_at_player(debug)
+    assert s("rsi 100000") == lines("No more reverse-execution history.") + at_gogo(s)
+    assert s.engine.position == 0
+
+
+def test_nexti_n_reports_once(debug):
+    s = pingpong_at_player(debug)
+    assert s("ni 4") == in_player(s, 0x13, 36)
+
+
+def test_condition_errors_stop_and_say_so(debug):
+    s = debug("pingpong")
+    assert s("break main·player if ((") == lines("cannot parse '((': expected an operand at the end")
+    assert s("break main·player if nosuch == 3") == lines(
+        f"Breakpoint 1 at {s.sym('main.player'):#x}: file samples/pingpong.s, line 36.")
+    assert s("c") == lines("Error in testing condition for breakpoint 1:", "unknown name nosuch") + player_hit(1)
+
+
+def test_two_breakpoints_at_one_place_both_hit(debug):
+    s = debug("pingpong")
+    s("break main·player\nbreak main.player")
+    assert s("c") == lines(f"Breakpoint 1, 2, {player_at()}", f"36\t{PLAYER[36]}")
+    assert s("info breakpoints").count("breakpoint already hit 1 time") == 2
