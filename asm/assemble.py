@@ -92,10 +92,12 @@ def _text_symbol(fn: obj6.Function, code: bytes, relocs: list[Reloc]) -> TextSym
     if fn.nosplit:
         fn.text.args[1].offset |= NOSPLIT
     sym.instructions.append(Instruction(0, fn.pos.line, fn.pos.file, prog_string(fn.text), b"", False, fn.text.text))
+    sp = 0
     for p in fn.progs:
         sym.instructions.append(
-            Instruction(p.pc, p.pos.line, p.pos.file, prog_string(p), p.code, p.inserted, "" if p.inserted else p.text)
+            Instruction(p.pc, p.pos.line, p.pos.file, prog_string(p), p.code, p.inserted, "" if p.inserted else p.text, sp)
         )
+        sp += p.spadj
     sym.progs = fn.progs
     sym.max_sp_delta = max_sp_delta(fn.progs)
     return sym

@@ -24,6 +24,7 @@ class Instruction:
     code: bytes
     inserted: bool
     source: str = ""  # the statement as written, for source instructions
+    sp: int = 0  # how far SP is below its value at entry while this executes (Go's pcsp table)
 
 
 # objabi.FuncID: runtime functions that tracebacks and the scheduler treat specially, by name.

@@ -183,18 +183,23 @@ def _caller(mem: Memory, g: G, fn: Symbol, at: Cursor) -> Cursor | None:
     ret = at.sp + slot
     if not _on_stack(g, ret, 8):
         return None
-    return Cursor(_load(mem, ret), ret + 8, at.bp)
+    # A frameless function that pushed BP and pointed BP at it (asyncPreempt) keeps the caller's
+    # BP there. (The caller of asyncPreempt was interrupted at the pc asyncPreempt returns to; Go
+    # 1.19's gentraceback still looks its line up at pc-1 there, as for a return address.)
+    bp = _load(mem, at.bp) if at.bp == ret - 8 and _text(fn).frame <= 0 else at.bp
+    return Cursor(_load(mem, ret), ret + 8, bp)
 
 
 def _return_slot(fn: TextSymbol, off: int) -> int | None:
     """Where fn's return address is while it executes the instruction at off: None once the
     prologue has pointed BP at the saved-BP slot (the address is at 8(BP)), else its offset from
-    SP. Read from the instructions cmd/asm inserted, as Go's pcsp table would say: 0 before the
+    SP. In a function without a frame, the pcsp value (what its PUSHes and ADJSPs moved SP by).
+    Otherwise read from the instructions cmd/asm inserted, as Go's pcsp table would say: 0 before the
     prologue's SUBQ $frame, SP (and in the morestack call), the frame size until BP is set, and
     again from the epilogue's restore of the caller's BP until its ADDQ. The program's own
     instructions run with BP set up."""
-    if fn.frame <= 0 or fn.noframe:
-        return 0
+    if fn.frame <= 0 or fn.noframe:  # SP moves only by what the code pushes (asyncPreempt's saves)
+        return next((ins.sp for ins in fn.instructions if ins.code and ins.offset <= off < ins.offset + len(ins.code)), 0)
     slot: int | None = 0
     for ins in fn.instructions:
         if not ins.code:

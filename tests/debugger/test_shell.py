@@ -1197,3 +1197,17 @@ def test_two_breakpoints_at_one_place_both_hit(debug):
     s("break main·player\nbreak main.player")
     assert s("c") == lines(f"Breakpoint 1, 2, {player_at()}", f"36\t{PLAYER[36]}")
     assert s("info breakpoints").count("breakpoint already hit 1 time") == 2
+
+
+def test_a_preempted_goroutine_keeps_its_frames(debug):
+    """asyncPreempt has no frame of its own but pushes BP and 368 bytes of registers: the walk
+    finds main·main above it (at the line of pc-1, as Go 1.19's traceback looks it up), and on up."""
+    s = debug("tightloop", timeslice=20_000)
+    s("break preempt\ncontinue\nuntil-switch")
+    assert [row.split(" in ")[1] for row in s("bt -g 1").splitlines()] == [
+        f"runtime·asyncPreempt at {RT}/preempt_amd64.s:52",
+        "main·main at samples/tightloop.s:41",
+        f"runtime·main at {RT}/proc_amd64.s:76",
+        f"runtime·goexit at {RT}/asm_amd64.s:218",
+    ]
+    assert "* Goroutine 1 - main·main+0x34 (samples/tightloop.s:41) [runnable]" in s("goroutines")
