@@ -124,6 +124,7 @@ class Engine:
         self.hit: Event | None = None
         self.stop_pcs: frozenset[int] = frozenset()  # where the enabled breakpoints are (this run)
         self.watching = False  # some watchpoint is enabled (this run)
+        self.every = False  # every instruction is looked at (a step's rule, a watchpoint, Ctrl-C)
         self.proc = self._boot()
         self.gogo = self.image.symbols["runtime.gogo"].addr
         self.async_preempt = self.image.symbols["runtime.asyncPreempt"].addr
@@ -165,9 +166,15 @@ class Engine:
 
         def on_insn(uc, addr: int, _size: int, _data: object) -> None:  # type: ignore[no-untyped-def]
             proc = self.proc
-            if self.scan is not None and self.scan(index, addr):
-                self.found.append((proc.counted, index))
-            elif self.armed and proc.counted != self.resume_at and self._stops(index, addr):
+            if self.scan is not None:
+                if self.scan(index, addr):
+                    self.found.append((proc.counted, index))
+            elif (
+                self.armed
+                and (self.every or addr in self.stop_pcs)
+                and proc.counted != self.resume_at
+                and self._stops(index, addr)
+            ):
                 proc.break_request = True
                 uc.emu_stop()
                 return
@@ -313,6 +320,7 @@ class Engine:
         enabled = [bp for bp in self.breakpoints if bp.enabled]
         self.stop_pcs = frozenset().union(*(bp.pcs for bp in enabled))
         self.watching = any(bp.kind == "watch" for bp in enabled)
+        self.every = until is not None or self.watching
         previous = signal.signal(signal.SIGINT, self._interrupt) if _main_thread() else None
         try:
             status = self._run()
@@ -327,7 +335,7 @@ class Engine:
         return self.hit
 
     def _interrupt(self, _signum: int, _frame: object) -> None:
-        self.interrupted = True
+        self.interrupted = self.every = True
 
     def _run(self, to: int | None = None) -> int | None:
         """advance() in pieces, taking a snapshot at every multiple of SNAP_EVERY; returns the exit
