@@ -67,7 +67,7 @@ class Shell:
         self.colour = colour
         self.sel = Selection()
         self.show_context = True
-        self.before: dict[str, int] | None = None  # the registers when the last command began
+        self.before: tuple[int, dict[str, int]] | None = None  # (CPU, registers) as the command began
         self.changed: frozenset[str] = frozenset()  # those it changed (marked until the next one)
         self.x_state = Examine()
         self.done = False
@@ -117,15 +117,13 @@ class Shell:
         if event.kind != "exited":
             self._select(event.cpu)
         self.changed = frozenset()
-        if self.before is not None and not self.engine.exited:
+        if self.before is not None and self.before[0] == self.sel.cpu and not self.engine.exited:
             now = ctx.read_regs(self.engine, self.sel.cpu)
-            self.changed = frozenset(k for k, v in now.items() if self.before.get(k) != v)
+            self.changed = frozenset(k for k, v in now.items() if self.before[1].get(k) != v)
         if event.text:
             self.print(event.text)
-        if event.kind == "step" or event.kind == "breakpoint":
-            gs = self.engine.switch_at(event.cpu)
-            if gs is not None and event.kind == "step":
-                self.print(self.engine.describe_switch(event.cpu))
+        if event.kind == "step" and self.engine.switch_at(event.cpu) is not None:
+            self.print(self.engine.describe_switch(event.cpu))
         if self.show_context and not self.engine.exited:
             self.print(*ctx.context(self.engine, self.sel.cpu, self.changed, self.colour))
         elif not self.engine.exited:  # gdb's one-line report: where, then the source line
@@ -134,7 +132,8 @@ class Shell:
             self.print(*([] if located else [f"{pc:#x} in {self.engine.where(pc)}"]), *ctx.source(self.engine, pc))
 
     def _moved(self, run: Callable[[], Event | None]) -> None:
-        self.before = ctx.read_regs(self.engine, self.sel.cpu) if not self.engine.exited else None
+        exited = self.engine.exited
+        self.before = None if exited else (self.sel.cpu, ctx.read_regs(self.engine, self.sel.cpu))
         event = run()
         if event is not None:
             self._stopped(event)
