@@ -104,6 +104,8 @@ class Shell:
             self.print(str(e))
         except ValueError as e:  # a malformed argument the command did not look at itself
             self.print(f"{word}: {e}")
+        except KeyboardInterrupt:  # Ctrl-C between the engine's runs (those stop by themselves)
+            self.print("Quit")
 
     def _select(self, cpu: int) -> None:
         self.sel.cpu = cpu
