@@ -33,7 +33,7 @@ from unicorn import x86_const as x86
 
 import runtime.api  # noqa: F401  (registers the gates)
 from asm import AsmError, Object, Options, Pos, assemble_file, link
-from runtime import stack, sysmon
+from runtime import schedtrace, stack, sysmon
 from runtime.debug import DebugVars
 from runtime.errors import Abort, Deadlock, GoPanic, Throw
 from runtime.gates import (
@@ -243,15 +243,15 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
             where = traceback.goroutine(image, space, gp)
         else:  # walked from the caller, as it is once the call returns
             where = traceback.goroutine(image, space, gp, frame.return_pc, sp=frame.sp + 8, bp=frame.bp)
-        _die(proc, uc, [f"panic: {p}", "", *where])
+        _die(proc, uc, [*_startpanic(proc, mp), f"panic: {p}", "", *where])
     except Abort as a:
         pc = a.args[0]
         _die(proc, uc, ["SIGTRAP: trace trap", f"PC={pc:#x} m={mp.id if mp else 0} sigcode=128"])
     except Deadlock as t:
-        _die(proc, uc, [f"fatal error: {t}", *_others(proc)])
+        _die(proc, uc, [f"fatal error: {t}", *_startpanic(proc, mp, THROW_USER), *_others(proc)])
     except Throw as t:
         where = ["", *traceback.goroutine(proc.machine.image, space, G(space, t.g))] if t.g else []
-        _die(proc, uc, [f"fatal error: {t}", *where])
+        _die(proc, uc, [f"fatal error: {t}", *_startpanic(proc, mp, THROW_RUNTIME), *where])
     except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
         _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
     return False, None
@@ -332,6 +332,29 @@ def _die(proc: Process, uc, lines: list[str]) -> None:  # type: ignore[no-untype
     proc.stderr.write(("\n".join(lines) + "\n").encode())
     if uc is not None:
         uc.emu_stop()
+
+
+THROW_USER, THROW_RUNTIME = 1, 2  # throwType: fatal() (the program's fault), throw() (the runtime's)
+
+
+def _startpanic(proc: Process, mp: M | None, throwing: int = 0) -> list[str]:
+    """startpanic_m on the dying M (it counts a malloc, is dying, holds paniclk; fatalthrow has
+    set m.throwing), and with GODEBUG schedtrace or scheddetail set, the scheduler's state as
+    schedtrace(true) prints it there (sched.lock held too)."""
+    rt = proc.runtime
+    if mp is not None:
+        mp.throwing = mp.throwing or throwing
+        mp.mallocing += 1
+        mp.dying = 1
+        mp.locks += 1
+    if rt.debug.schedtrace <= 0 and rt.debug.scheddetail <= 0:
+        return []
+    if mp is not None:
+        mp.locks += 1
+    out = schedtrace.lines(rt, detailed=True)
+    if mp is not None:
+        mp.locks -= 1
+    return out
 
 
 def _others(proc: Process) -> list[str]:
@@ -491,10 +514,11 @@ def _fault(proc: Process, cpu: CPU, pc: int) -> int:
     access, addr = proc.fault or (UC_MEM_FETCH_UNMAPPED, pc)
     code = 0x2 if access in _PROT_ACCESS else 0x1  # SEGV_ACCERR / SEGV_MAPERR
     signal = f"[signal SIGSEGV: segmentation violation code={code:#x} addr={addr:#x} pc={pc:#x}]"
+    mp = proc.runtime.allm[cpu.index]
     if addr < 0x1000:
-        lines = ["panic: runtime error: invalid memory address or nil pointer dereference", signal]
+        lines = [*_startpanic(proc, mp), "panic: runtime error: invalid memory address or nil pointer dereference", signal]
     else:
-        lines = [f"unexpected fault address {addr:#x}", "fatal error: fault", signal]
+        lines = [f"unexpected fault address {addr:#x}", "fatal error: fault", *_startpanic(proc, mp, THROW_RUNTIME), signal]
     space, image = proc.machine.space, proc.machine.image
     gaddr = cpu.reg("r14")
     if space.region_at(gaddr):

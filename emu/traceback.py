@@ -24,16 +24,10 @@ from asm.link import Image, Symbol
 from asm.objfile import TextSymbol
 from asm.textflag import TOPFRAME
 from runtime.gates import GATES, resume_symbol
-from runtime.layout import G, const
+from runtime.layout import G, const, waitReasonStrings
 from runtime.memory import Memory, MemoryFault, load
 
-WAIT_REASONS = (
-    "", "GC assist marking", "IO wait", "chan receive (nil chan)", "chan send (nil chan)", "dumping heap",
-    "garbage collection", "garbage collection scan", "panicwait", "select", "select (no cases)",
-    "GC assist wait", "GC sweep wait", "GC scavenge wait", "chan receive", "chan send", "finalizer wait",
-    "force gc (idle)", "semacquire", "sleep", "sync.Cond.Wait", "timer goroutine (idle)",
-    "trace reader (blocked)", "wait for GC cycle", "GC worker (idle)", "preempted", "debug call",
-)  # fmt: skip
+WAIT_REASONS = waitReasonStrings
 STATUS = {const._Grunnable: "runnable", const._Grunning: "running", const._Gsyscall: "syscall"}
 
 MAX_FRAMES = 100  # _TracebackMaxFrames

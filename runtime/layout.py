@@ -382,6 +382,16 @@ def go_asm_h() -> str:
 
 
 # The shared empty `_kids` of views that have not yet made a child view (never written to).
+# waitReasonStrings (runtime2.go): what a waiting G's waitReason prints as, by value.
+waitReasonStrings = (
+    "", "GC assist marking", "IO wait", "chan receive (nil chan)", "chan send (nil chan)", "dumping heap",
+    "garbage collection", "garbage collection scan", "panicwait", "select", "select (no cases)",
+    "GC assist wait", "GC sweep wait", "GC scavenge wait", "chan receive", "chan send", "finalizer wait",
+    "force gc (idle)", "semacquire", "sleep", "sync.Cond.Wait", "timer goroutine (idle)",
+    "trace reader (blocked)", "wait for GC cycle", "GC worker (idle)", "preempted", "debug call",
+)  # fmt: skip
+
+
 _NO_KIDS: dict[str, Any] = {}
 
 

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING
 
 from . import preempt, time
 from .layout import const
+from .schedtrace import schedtrace
 
 if TYPE_CHECKING:
     from .proc import Runtime
@@ -33,6 +34,7 @@ class Sysmon:
     idle: int = 0  # how many cycles in succession we had not woken somebody
     delay: int = 0  # microseconds
     lasttrace: int = 0
+    starttime: int = 0  # schedtrace's origin: the clock at its first line (a global in Go)
     ticks: int = 0  # iterations run (for tests and statistics)
 
 
@@ -71,6 +73,9 @@ def tick(rt: Runtime) -> None:
         s.idle = 0
     else:
         s.idle += 1
+    if rt.debug.schedtrace > 0 and s.lasttrace + rt.debug.schedtrace * 1_000_000 <= now:
+        s.lasttrace = now
+        schedtrace(rt, rt.debug.scheddetail > 0)
     _sleep(rt, now)
 
 
