@@ -52,6 +52,13 @@ ALIASES = {
     "fin": "finish", "thread": "m", "info-registers": "regs", "condition": "cond", "h": "help",
 }  # fmt: skip
 BREAK_KINDS = ("switch", "preempt", "newstack", "park")
+PRINT_FORMATS: dict[str, Callable[[int], str]] = {
+    "x": lambda v: f"{v & (1 << 64) - 1:#x}" if v < 0 else f"{v:#x}",
+    "d": str,
+    "o": lambda v: f"0{v:o}" if v else "0",
+    "t": lambda v: f"{v:b}",
+    "c": lambda v: f"{v} {chr(v)!r}" if 0 <= v < 0x110000 else str(v),
+}
 
 
 @dataclass
@@ -91,6 +98,9 @@ class Shell:
         word, _, arg = line.partition(" ")
         if word.startswith("x/") or word == "x":
             word, arg = "x", line[1:].strip()
+        elif word.partition("/")[0] in ("p", "print") and "/" in word:  # print/FMT, as gdb
+            word, fmt = word.split("/", 1)
+            arg = f"/{fmt} {arg}"
         name = ALIASES.get(word, word).replace("-", "_")
         fn = getattr(self, f"do_{name}", None)
         if fn is None:
@@ -505,9 +515,18 @@ class Shell:
         self.print(*registers(cpu, arg == "-a", self.changed, symbolizer(self.engine.proc)))
 
     def do_print(self, arg: str) -> None:
-        """print EXPR (p): a value of the runtime's structures or registers: g5.sched, m0.curg.goid,
-        p0.runq, sched.runqsize, g.stack, $rsp (g, m, p: the selected ones)."""
-        self.print(print_expr(arg, self._expr_ctx()))
+        """print[/x|d|o|t|c] EXPR (p): a value of the runtime's structures or registers: g5.sched,
+        m0.curg.goid, p0.runq, sched.runqsize, g.stack, $rsp (g, m, p: the selected ones); /FMT
+        shows a number in hex, decimal, octal, binary or as a character, as gdb's print/FMT."""
+        if not arg.startswith("/"):
+            self.print(print_expr(arg, self._expr_ctx()))
+            return
+        fmt, _, expr = arg[1:].partition(" ")
+        value = evaluate(expr, self._expr_ctx())
+        if not isinstance(value.value, int) or value.raw or fmt not in PRINT_FORMATS:
+            raise DebugError(f"print/{fmt}: a format x, d, o, t or c, for a number" if fmt not in PRINT_FORMATS
+                             else f"print/{fmt}: {expr} is not a number")  # fmt: skip
+        self.print(PRINT_FORMATS[fmt](int(value.value)))
 
     def do_x(self, arg: str) -> None:
         """x/FMT ADDRESS: examine memory, as gdb (x/4xg $rsp, x/8xb 0xc000010000, x/3i $pc, x/s)."""

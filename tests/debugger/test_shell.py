@@ -1211,3 +1211,13 @@ def test_a_preempted_goroutine_keeps_its_frames(debug):
         f"runtime·goexit at {RT}/asm_amd64.s:218",
     ]
     assert "* Goroutine 1 - main·main+0x34 (samples/tightloop.s:41) [runnable]" in s("goroutines")
+
+
+def test_print_formats(debug):
+    s = pingpong_at_player(debug)
+    assert s("p/x g6.goid + 250") == lines("0x100")
+    assert s("print/d $rsp") == lines(str(s.engine.cpu(0).reg("rsp")))
+    assert s("p/t 5\np/o 8\np/c 65") == lines("101", "010", "65 'A'")
+    assert s("p/x -1") == lines("0xffffffffffffffff")
+    assert s("p/x g6.sched") == lines("print/x: g6.sched is not a number")
+    assert s("p/q 1") == lines("print/q: a format x, d, o, t or c, for a number")
