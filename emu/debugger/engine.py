@@ -98,6 +98,7 @@ class State:
     counts: list[int] = field(default_factory=list)
     last_call: dict[int, str] = field(default_factory=dict)
     out_pos: int = 0
+    changes: int = 0  # how many of the timeline's changes (Engine.changes) this state has had
 
 
 class Engine:
@@ -114,6 +115,8 @@ class Engine:
         self.next_id = 1
         self.snapshots: list[Snapshot] = []  # sorted by position
         self.checkpoints: dict[int, Snapshot] = {}
+        # The user's changes of the run: (position, the change, the output written before it).
+        self.changes: list[tuple[int, Callable[[], None], int]] = []
         self.state = State()
         self.armed = False  # breakpoints and `until` are looked at (not while replaying)
         self.until: Predicate | None = None  # a step's own stopping rule
@@ -339,10 +342,14 @@ class Engine:
 
     def _run(self, to: int | None = None) -> int | None:
         """advance() in pieces, taking a snapshot at every multiple of SNAP_EVERY; returns the exit
-        status, or None at a break or once the position is `to`."""
+        status, or None at a break or once the position is `to`. The user's changes of the run are
+        made again where they were made (a replay over them, or a run on from before them)."""
         proc = self.proc
         while True:
+            self._apply_changes()
             goal = (proc.counted // SNAP_EVERY + 1) * SNAP_EVERY
+            if self.state.changes < len(self.changes):
+                goal = min(goal, self.changes[self.state.changes][0])
             if to is not None:
                 goal = min(goal, to)
             self.state.out_pos = self.out.pos
@@ -476,22 +483,39 @@ class Engine:
         return n
 
     def restart(self, n: int = 0) -> None:
-        """To checkpoint n, or to the start of the run (0): breakpoints stay."""
+        """To checkpoint n, or to the start of a fresh run (0): breakpoints stay, the changes made
+        to the run (and what was recorded after the first) go."""
         if n and n not in self.checkpoints:
             raise DebugError(f"No checkpoint number {n}.")
+        if not n and self.changes:
+            first = self.changes[0][0]
+            self.out.shown = min(self.out.shown, self.changes[0][2])  # what followed is not this run's
+            self.changes.clear()
+            self.snapshots = [s for s in self.snapshots if s.counted < first or s.label == "boot"]
+            self.checkpoints = {k: s for k, s in self.checkpoints.items() if s.counted < first}
         self._restore(self.checkpoints[n] if n else self.snapshots[0])
 
     # ---- changing the run ---------------------------------------------------------------------
 
     def intervene(self, change: Callable[[], None]) -> None:
-        """Apply a change the program would not make itself: from here on the run is a new
-        timeline (later snapshots and checkpoints are of the old one and dropped)."""
-        change()
+        """Apply a change the program would not make itself (freeze, thaw, preempt). It becomes
+        part of the run's history, made again whenever the run passes this position; what came
+        after it (snapshots, checkpoints, changes later in the old timeline) is dropped."""
         now = self.position
-        self.snapshots = [s for s in self.snapshots if s.counted < now or (s.counted == now and s.label == "boot")]
+        del self.changes[self.state.changes :]
+        change()
+        self.changes.append((now, change, self.out.pos))
+        self.state.changes += 1
+        self.snapshots = [s for s in self.snapshots if s.counted <= now]
         self.checkpoints = {k: s for k, s in self.checkpoints.items() if s.counted < now}
         self.out.shown = self.out.pos
         self._take(pinned=True, label="change")
+
+    def _apply_changes(self) -> None:
+        """Make the changes due at this position that this state has not had yet."""
+        while self.state.changes < len(self.changes) and self.changes[self.state.changes][0] == self.position:
+            self.changes[self.state.changes][1]()
+            self.state.changes += 1
 
 
 def _main_thread() -> bool:

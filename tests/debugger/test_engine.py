@@ -170,3 +170,24 @@ def test_freeze_sets_a_goroutine_aside_until_thawed():
     e.intervene(lambda: e.proc.runtime.thaw(G(e.proc.machine.space, g5)))
     assert e.forward().kind == "exited"
     assert b"".join(out) == b"pong 0\npong 1\npong 2\nping 0\nping 1\nping 2\n"
+
+
+def test_a_change_is_made_again_when_the_run_passes_it():
+    """Going back before a freeze and running on passes the freeze again: the same timeline
+    (same state at the same position, nothing printed twice); `run` starts fresh without it."""
+    e, out = engine("pingpong", 1)
+    while e.position < 324:
+        e.forward(lambda i, pc: pc == e.gogo and e.is_switch(i))
+    g5 = next(a for a in e.proc.runtime.allgs if G(e.proc.machine.space, a).goid == 5)
+    e.intervene(lambda: e.proc.runtime.frozen.add(g5))
+    e.stepi(0, 2000)
+    later, state = e.position, digest(e)
+    e.goto(200)  # before the freeze
+    assert g5 not in e.proc.runtime.frozen
+    e.armed = False
+    e._run(to=later)
+    assert digest(e) == state and g5 in e.proc.runtime.frozen
+    assert b"".join(out) == b"pong 0\npong 1\npong 2\n"
+    e.restart()
+    assert e.forward().kind == "exited"  # no freeze in a fresh run: ping plays too
+    assert b"".join(out).count(b"ping") == 3
