@@ -8,8 +8,9 @@ every switch are the same as in an uninterrupted run. Going back is restoring th
 before the target (one is taken every SNAP_EVERY instructions, and at boot) and replaying to it;
 searching back for an event (a breakpoint, a switch, the selected M's previous instruction) replays
 the window before the present while noting where the event fires, then goes to the last such place.
-What the user changes (freeze, thaw, preempt) starts a new timeline from that point: later
-snapshots are dropped and a pinned one is taken there.
+What the user changes (freeze, thaw, preempt) becomes part of the history at its position: what
+was recorded after it is dropped, a pinned snapshot is taken there, and any run that passes the
+position (a replay, or a run on from before it) makes the change again.
 """
 
 from __future__ import annotations
@@ -102,6 +103,8 @@ class State:
 
 
 class Engine:
+    """One program under the debugger: its process, position, breakpoints, snapshots, changes."""
+
     def __init__(
         self, files: list[str], config: run.Config, sink: Callable[[bytes], None], options: Options | None = None
     ) -> None:
