@@ -59,6 +59,7 @@ from . import signals, syscalls, traceback
 from .functab import functab
 from .machine import CPU, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
+from .progress import Progress, on_terminal
 
 ARENA_SIZE = 16 << 30  # mapped NORESERVE: only the pages touched cost host memory
 GATE_SLOT = 16  # bytes per gate function on the gate page
@@ -136,6 +137,7 @@ class Process:
     on_insn: Callable[[CPU], Callable] | None = None
     counted: int = 0
     break_request: bool = False
+    progress: Progress | None = None  # the progress line on a terminal (goemu run)
 
 
 def gate_symbols(objects: list[Object]) -> dict[str, int]:
@@ -428,6 +430,8 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
             # The CPUs ran in parallel: a round lasts a slice, or a runtime call's worth when
             # every M stopped at one.
             rt.clock += (length if full else min(length, CALL_INSNS)) * NS_PER_INSN
+            if proc.progress is not None:
+                proc.progress.update(proc.executed, rt.nanotime() - CLOCK_START)
             continue
         deadline = rt.next_deadline()
         if not deadline and rt.frozen_aside:  # goemu debug: only frozen goroutines could run
@@ -536,15 +540,21 @@ def run(
     config: Config | None = None,
 ) -> int:
     image, gates = build(files, options)
+    progress = Progress(stderr) if on_terminal(stderr) and not (config and config.fast) else None
+    if progress is not None:
+        stdout, stderr = progress.guard(stdout), progress.guard(stderr)  # type: ignore[assignment]
     try:
         proc = boot(image, gates, stdout, stderr, config)
     except Throw as t:
         stderr.write(f"fatal error: {t}\n".encode())
         return 2
+    proc.progress = progress
     try:
         proc.started = time.monotonic()
         return run_process(proc, limits)
     finally:
+        if progress is not None:
+            progress.erase()
         stdout.flush()
         stderr.flush()
         proc.machine.close()
