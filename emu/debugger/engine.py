@@ -29,6 +29,7 @@ from runtime.memory import load
 from .. import run
 from ..machine import CPU
 from . import snapshot, switches
+from .expr import ExprContext, ExprError, truthy
 from .snapshot import Snapshot
 from .views import pc_location
 
@@ -246,13 +247,10 @@ class Engine:
             return False
         bp.cond_error = ""
         if bp.cond:
-            from .expr import ExprContext, ExprError, truthy
-
             try:
                 return truthy(bp.cond, ExprContext(self.proc, self.running_g(index), index))
             except ExprError as e:  # as gdb: an error in the condition stops, and says so
                 bp.cond_error = str(e)
-        return True
         return True
 
     def running_g(self, index: int) -> int:
@@ -435,15 +433,12 @@ class Engine:
                 hits[self.position] = (fired[0], fired[0].changed)
             return bool(fired)
 
-        saved = [(bp.hits, bp.old) for bp in self.breakpoints]
         found = self.back(event, window)
-        for bp, (count, old) in zip(self.breakpoints, saved, strict=True):
-            bp.hits, bp.old = count, old
+        if found is not None:
+            bp, bp.changed = hits[found[0]]
+        window()  # watched from where the search left the run
         if found is None:
             return Event("history", self._next_cpu(), "No more reverse-execution history.")
-        bp, bp.changed = hits[found[0]]
-        for w in watches:  # watched from here on
-            w.old = load(space, w.addr, w.size)
         index, pc = found[1], self.cpu(found[1]).reg("rip")
         return Event("breakpoint", index, self._describe_hit(bp, index, pc), bp)
 
