@@ -16,7 +16,7 @@ from runtime.memory import MemoryFault, load
 from ..machine import GP_REGS
 from ..objdump import disassemble, symbol_lookup
 from .engine import Engine
-from .views import plan9_name
+from .views import plan9_name, symbol_offset
 
 SHOWN_REGS = GP_REGS[:-1]  # every general register, rip and rflags (fs_base is in `regs -a`)
 FLAG_BITS = {0: "CF", 2: "PF", 4: "AF", 6: "ZF", 7: "SF", 8: "TF", 9: "IF", 10: "DF", 11: "OF"}
@@ -68,9 +68,7 @@ def symbolic(engine: Engine, pc: int) -> str:
     if pc in engine.gate_names:
         return plan9_name(engine.gate_names[pc]) + " (gate)"
     sym = engine.image.symbol_at(pc)
-    if sym is None:
-        return f"{pc:#x}"
-    return plan9_name(sym.name) + (f"+{pc - sym.addr:#x}" if pc > sym.addr else "")
+    return f"{pc:#x}" if sym is None else symbol_offset(sym, pc)
 
 
 def instructions(engine: Engine, start: int, end: int, intel: bool = False) -> Iterator[tuple[int, str]]:

@@ -130,8 +130,13 @@ class Location:
     line: int
 
     def __str__(self) -> str:
-        off = self.pc - self.fn.addr
-        return f"{plan9_name(self.fn.name)}{f'+{off:#x}' if off > 0 else ''} ({self.file}:{self.line})"
+        return f"{symbol_offset(self.fn, self.pc)} ({self.file}:{self.line})"
+
+
+def symbol_offset(fn: Symbol, pc: int) -> str:
+    """`main·main+0x1c`: pc in fn, the offset left out at the entry."""
+    off = pc - fn.addr
+    return plan9_name(fn.name) + (f"+{off:#x}" if off > 0 else "")
 
 
 def goroutines(proc: Process, selected: int = 0) -> list[str]:
