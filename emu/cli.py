@@ -78,15 +78,31 @@ def cmd_objdump(args: argparse.Namespace) -> int:
 
 
 def cmd_run(args: argparse.Namespace) -> int:
-    from .run import main_streams, run
+    from .run import Observe, main_streams, run
 
     try:
         config, limits = run_config(args, os.environ)
+        if config.fast and (args.trace or args.stats):
+            raise ValueError(f"{'--trace' if args.trace else '--stats'} needs the deterministic clock, not --fast")
     except ValueError as e:
         print(f"goemu run: {e}", file=sys.stderr)
         return 2
     out, err = main_streams()
-    return run(args.files, _asm_options(args), limits, out, err, config)
+    if not args.trace:
+        return run(args.files, _asm_options(args), limits, out, err, config, Observe(stats=args.stats))
+    try:
+        trace = open(args.trace, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
+    except OSError as e:
+        print(f"goemu run: cannot write the trace: {args.trace}: {e.strerror}", file=sys.stderr)
+        return 2
+    with trace:
+        return run(args.files, _asm_options(args), limits, out, err, config, Observe(trace, args.stats))
+
+
+def cmd_timeline(args: argparse.Namespace) -> int:
+    from .timeline import cmd
+
+    return cmd(args.trace, args.o, args.title)
 
 
 def cmd_debug(args: argparse.Namespace) -> int:
@@ -188,8 +204,22 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--max-insns", type=int, default=0, metavar="N", help="stop after N instructions")
     r.add_argument("--fast", action="store_true", help="wall-clock time slices and clock (not deterministic)")
     r.add_argument("--timeout", type=float, default=0, metavar="S", help="stop after S seconds of host time")
+    r.add_argument(
+        "--trace", metavar="FILE.json", help="write an execution trace (Chrome/Perfetto JSON, as go tool trace shows it)"
+    )
+    r.add_argument("--stats", action="store_true", help="print run statistics on standard error at exit")
     _add_machine_flags(r)
     r.set_defaults(func=cmd_run)
+
+    t = sub.add_parser(
+        "timeline",
+        help="draw a trace as a timeline picture",
+        description="Draw the P rows of a `goemu run --trace` file as an SVG or PNG timeline.",
+    )
+    t.add_argument("trace", metavar="FILE.json")
+    t.add_argument("-o", required=True, metavar="OUT.svg|OUT.png", help="the picture to write")
+    t.add_argument("--title", help="the picture's title (default: the program)")
+    t.set_defaults(func=cmd_timeline)
 
     d = sub.add_parser(
         "debug",

@@ -18,9 +18,10 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO
+from typing import BinaryIO, TextIO
 
 from unicorn import (
+    UC_HOOK_BLOCK,
     UC_HOOK_CODE,
     UC_HOOK_INSN,
     UC_HOOK_MEM_INVALID,
@@ -54,12 +55,16 @@ from runtime.malloc import Arena
 from runtime.preempt import async_preempt_stack
 from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Runtime, Symbols
 from runtime.stubs import assemble_stubs
+from runtime.trace import Trace
 
 from . import signals, syscalls, traceback
 from .functab import functab
+from .insncount import InsnCounter
 from .machine import CPU, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 from .progress import Progress, on_terminal
+from .stats import Stats
+from .tracefile import TraceWriter
 
 ARENA_SIZE = 16 << 30  # mapped NORESERVE: only the pages touched cost host memory
 GATE_SLOT = 16  # bytes per gate function on the gate page
@@ -138,6 +143,7 @@ class Process:
     counted: int = 0
     break_request: bool = False
     progress: Progress | None = None  # the progress line on a terminal (goemu run)
+    counter: InsnCounter | None = None  # exact instruction counts, while tracing (--trace, --stats)
 
 
 def gate_symbols(objects: list[Object]) -> dict[str, int]:
@@ -175,7 +181,9 @@ def _gate_page(image, gates: dict[str, int]) -> bytes:  # type: ignore[no-untype
     return bytes(page)
 
 
-def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, config: Config | None = None, on_insn: Callable[[CPU], Callable] | None = None) -> Process:  # type: ignore[no-untyped-def]
+def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, config: Config | None = None, on_insn: Callable[[CPU], Callable] | None = None, tracing: bool = False) -> Process:  # type: ignore[no-untyped-def]
+    """A process ready to run the program. With tracing, the runtime records trace events
+    (rt.trace, which has no consumers yet) and the CPUs count their instructions exactly."""
     config = config or Config()
     m = Machine(image)
     page = _gate_page(image, gates)
@@ -208,12 +216,23 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     if config.fast:
         origin = time.monotonic_ns()
         rt.now = lambda: CLOCK_START + time.monotonic_ns() - origin
+    if tracing:
+        proc.counter = InsnCounter()
+        proc.counter.gate_end = GATE_BASE + len(page)
+        funcname = lambda pc: f.name if (f := table.findfunc(pc)) else f"{pc:#x}"  # noqa: E731
+        counter = proc.counter
+        rt.trace = Trace(funcname, lambda: rt.sched.runqsize, lambda mp: counter.in_round(_cpu_index(rt, mp)))
     _install_hooks(proc, m.add_cpu())  # m0's CPU; every M that newm creates gets the next one
     rt.newosproc = lambda mp: _install_hooks(proc, m.add_cpu())
     m0 = rt.rt0_go()
     buf = rt.schedule(m0)
     _enter_gogo(proc, m.cpus[0], m0.g0, buf.addr)
     return proc
+
+
+def _cpu_index(rt: Runtime, mp: M) -> int:
+    """The CPU an M runs on: M i of allm runs on CPU i."""
+    return next(i for i, m in enumerate(rt.allm) if m.addr == mp.addr)
 
 
 def _enter_gogo(proc: Process, cpu: CPU, g0_addr: int, buf_addr: int) -> None:
@@ -266,6 +285,10 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         counter = proc.on_insn(cpu)
         proc.hooks.append(counter)
         uc.hook_add(UC_HOOK_CODE, counter, None, 1, 0)
+    if proc.counter is not None:
+        on_block = proc.counter.hook(cpu)
+        proc.hooks.append(on_block)
+        uc.hook_add(UC_HOOK_BLOCK, on_block, None, 1, 0)
 
     def on_syscall(uc, _data):  # type: ignore[no-untyped-def]
         nr = uc.reg_read(x86.UC_X86_REG_RAX)
@@ -392,8 +415,11 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
     while proc.status is None:
         if not rnd.length:
             _sysmon(proc)
+            _stamp(proc, 0)
             if proc.status is not None:
                 break
+            if proc.counter is not None:
+                proc.counter.start_round()
             # A round ends when sysmon wakes, so that it looks at the Ps on time.
             rnd.length = max(1, min(SLICE, rt.sysmon.wake - rt.clock)) if rt.sysmon.wake else SLICE
             rnd.next = rnd.left = 0
@@ -429,10 +455,13 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
         if ran:
             # The CPUs ran in parallel: a round lasts a slice, or a runtime call's worth when
             # every M stopped at one.
-            rt.clock += (length if full else min(length, CALL_INSNS)) * NS_PER_INSN
+            duration = (length if full else min(length, CALL_INSNS)) * NS_PER_INSN
+            _stamp(proc, duration)
+            rt.clock += duration
             if proc.progress is not None:
                 proc.progress.update(proc.executed, rt.nanotime() - CLOCK_START)
             continue
+        _stamp(proc, 0)
         deadline = rt.next_deadline()
         if not deadline and rt.frozen_aside:  # goemu debug: only frozen goroutines could run
             proc.break_request = True
@@ -467,7 +496,12 @@ def _run_piece(proc: Process, cpu: CPU, budget: int | None) -> Piece:
     count = rnd.left if budget is None else min(rnd.left, budget)
     proc.stopped_early = proc.break_request = False
     before = proc.counted
+    if proc.counter is not None:
+        total = proc.counter.total[cpu.index]
     stop = cpu.run(cpu.reg("rip"), NEVER, count=count)
+    if proc.counter is not None:
+        whole = not (proc.stopped_early or proc.break_request or stop.error)
+        proc.counter.piece_done(cpu.index, total, count, whole, stop.pc)
     counted = proc.counted - before if proc.on_insn else count
     if proc.stopped_early or proc.break_request:
         # Unicorn does not tell how many instructions ran: without the debugger's count, a slice
@@ -481,6 +515,13 @@ def _run_piece(proc: Process, cpu: CPU, budget: int | None) -> Piece:
     if proc.stopped_early or rnd.left <= 0:
         rnd.left, rnd.next = 0, rnd.next + 1
     return Piece(stop.pc, stop.error, counted)
+
+
+def _stamp(proc: Process, duration: int) -> None:
+    """The round that began at the clock lasted `duration`: time-stamp the trace events it made."""
+    trace = proc.runtime.trace
+    if trace is not None and trace.pending:
+        trace.stamp(proc.runtime.clock, duration, proc.counter.longest() if proc.counter else 0)
 
 
 def _sysmon(proc: Process) -> None:
@@ -531,6 +572,14 @@ def _fault(proc: Process, cpu: CPU, pc: int) -> int:
     return 2
 
 
+@dataclass
+class Observe:
+    """What `goemu run` records besides the program's output."""
+
+    trace: TextIO | None = None  # --trace: the JSON file, open for writing
+    stats: bool = False  # --stats
+
+
 def run(
     files: list[str],
     options: Options | None,
@@ -538,23 +587,46 @@ def run(
     stdout: BinaryIO,
     stderr: BinaryIO,
     config: Config | None = None,
+    observe: Observe | None = None,
 ) -> int:
     image, gates = build(files, options)
+    observe = observe or Observe()
     progress = Progress(stderr) if on_terminal(stderr) and not (config and config.fast) else None
     if progress is not None:
         stdout, stderr = progress.guard(stdout), progress.guard(stderr)  # type: ignore[assignment]
+    tracing = observe.trace is not None or observe.stats
+    started = time.monotonic()
     try:
-        proc = boot(image, gates, stdout, stderr, config)
+        proc = boot(image, gates, stdout, stderr, config, tracing=tracing)
     except Throw as t:
         stderr.write(f"fatal error: {t}\n".encode())
         return 2
     proc.progress = progress
+    rt = proc.runtime
+    writer = stats = None
+    if rt.trace is not None and observe.trace is not None:
+        other = {"generator": "goemu", "program": " ".join(files), "gomaxprocs": rt.gomaxprocs, "clock": "virtual"}
+        writer = TraceWriter(observe.trace, other, CLOCK_START)
+        rt.trace.consumers.append(writer.consume)
+    if rt.trace is not None and observe.stats:
+        stats = Stats()
+        rt.trace.consumers.append(stats.consume)
     try:
         proc.started = time.monotonic()
         return run_process(proc, limits)
     finally:
         if progress is not None:
             progress.erase()
+        if rt.trace is not None and proc.counter is not None:
+            end = rt.clock + proc.counter.longest()  # the round the program ended in, so far
+            _stamp(proc, proc.counter.longest())
+            if writer is not None:
+                writer.close(end)
+            if stats is not None:
+                insns = sum(proc.counter.total)
+                wall = time.monotonic() - started
+                table = stats.table(insns, end - CLOCK_START, wall, rt.arena.used, rt.stacks.used)
+                stderr.write(table.encode())
         stdout.flush()
         stderr.flush()
         proc.machine.close()

@@ -60,6 +60,8 @@ def preemptone(rt: Runtime, pp: P) -> bool:
     gp = G(rt.mem, mp.curg)
     gp.preempt = True
     gp.stackguard0 = const.stackPreempt
+    if rt.trace:  # goemu's: Go does not trace the request
+        rt.trace.PreemptRequest(pp, gp)
     if not rt.debug.asyncpreemptoff:
         pp.preempt = True
         preemptM(rt, mp)
@@ -135,14 +137,17 @@ def asyncPreempt2(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
     gp.asyncSafePoint = True
     if gp.preemptStop:
         return preemptPark(rt, mp, gp)
-    return gopreempt_m(rt, mp, gp)
+    return gopreempt_m(rt, mp, gp, "async")
 
 
-def gopreempt_m(rt: Runtime, mp: M, gp: G) -> Gobuf:
-    """goschedImpl for a preempted G: to the tail of the global run queue."""
+def gopreempt_m(rt: Runtime, mp: M, gp: G, kind: str) -> Gobuf:
+    """goschedImpl for a preempted G: to the tail of the global run queue. (kind, "async" or
+    "sync", is goemu's, for the trace: Go's traceGoPreempt does not tell them apart.)"""
+    if rt.trace:
+        rt.trace.GoPreempt(mp, P(rt.mem, mp.p), gp, kind)
     if gp.atomicstatus & ~const._Gscan != const._Grunning:
         raise Throw("bad g status")
-    return rt.gosched_m(mp, gp)
+    return rt.goschedImpl(mp, gp)
 
 
 def preemptPark(rt: Runtime, mp: M, gp: G) -> Gobuf:

@@ -33,6 +33,7 @@ from .layout import Funcval, G, Gobuf, M, P, Schedt, const
 from .malloc import Arena, OutOfMemory
 from .memory import Memory, load, store
 from .symtab import Functab
+from .trace import Trace
 
 PTR_SIZE = 8
 MASK64 = (1 << 64) - 1
@@ -128,6 +129,7 @@ class Runtime:
     # (still _Grunnable) until thawed. Go has no such thing.
     frozen: set[int] = field(default_factory=set)
     frozen_aside: list[int] = field(default_factory=list)
+    trace: Trace | None = None  # the execution tracer (goemu run --trace, --stats): trace.enabled
 
     def __post_init__(self) -> None:
         half = self.arena.size // 2
@@ -268,6 +270,8 @@ class Runtime:
         """The go statement: a runnable G for fn in the current P's runnext."""
         pp = P(self.mem, mp.p)
         newg = self.newproc1(fn, pp, callerpc)
+        if self.trace:
+            self.trace.GoCreate(mp, pp, newg)
         self.runqput(pp, newg, True)
         if self.mainStarted():
             self.wakep()
@@ -604,8 +608,11 @@ class Runtime:
                             return gp, inherit, now, poll_until, ran_timer
                         ran_timer = True
                 if not self.idlep_mask >> pos & 1:
+                    tail = pp.runqtail
                     gp = self.runqsteal(pp, p2, steal_timers_or_runnext)
                     if gp is not None:
+                        if self.trace:  # goemu's: Go does not trace steals
+                            self.trace.Steal(mp, pp, p2, ((pp.runqtail - tail) & 0xFFFFFFFF) + 1)
                         return gp, False, now, poll_until, ran_timer
         return None, False, now, poll_until, ran_timer
 
@@ -667,6 +674,8 @@ class Runtime:
         return gp
 
     def park_m(self, mp: M, gp: G, reason: int, unlockf: Callable[[G], bool] | None = None) -> Gobuf:
+        if self.trace:
+            self.trace.GoPark(mp, P(self.mem, mp.p), gp, reason)
         gp.atomicstatus = const._Gwaiting
         gp.waitreason = reason
         self.dropg(mp)
@@ -680,17 +689,26 @@ class Runtime:
         if gp.atomicstatus != const._Gwaiting:
             raise Throw("bad g->status in ready")
         gp.atomicstatus = const._Grunnable
+        if self.trace:
+            self.trace.GoUnpark(mp, P(self.mem, mp.p) if mp.p else None, gp)
         self.runqput(P(self.mem, mp.p), gp, True)
         self.wakep()
 
     def gosched_m(self, mp: M, gp: G) -> Gobuf:
-        """goschedImpl: the G goes to the tail of the global queue (not the local one)."""
+        if self.trace:
+            self.trace.GoSched(mp, P(self.mem, mp.p), gp)
+        return self.goschedImpl(mp, gp)
+
+    def goschedImpl(self, mp: M, gp: G) -> Gobuf:
+        """The G goes to the tail of the global queue (not the local one)."""
         gp.atomicstatus = const._Grunnable
         self.dropg(mp)
         self.globrunqput(gp)
         return self.schedule(mp)
 
     def goexit0(self, mp: M, gp: G) -> Gobuf:
+        if self.trace:  # goexit1's traceGoEnd
+            self.trace.GoEnd(mp, P(self.mem, mp.p), gp)
         gp.atomicstatus = const._Gdead
         if self.is_system_goroutine(gp):
             self.sched.ngsys -= 1
@@ -713,9 +731,11 @@ class Runtime:
         gp.waitsince = 0
         gp.preempt = False
         gp.stackguard0 = gp.stack.lo + const._StackGuard
+        pp = P(self.mem, mp.p)
         if not inherit_time:
-            pp = P(self.mem, mp.p)
             pp.schedtick += 1
+        if self.trace:
+            self.trace.GoStart(mp, pp, gp)
         return gp.sched
 
     # ---- Ms and Ps: idle lists, starting and stopping Ms -------------------------------------
@@ -933,11 +953,15 @@ class Runtime:
             raise Throw("wirep: invalid p state")
         mp.p, pp.m = pp.addr, mp.addr
         pp.status = const._Prunning
+        if self.trace:
+            self.trace.ProcStart(mp, pp)
 
     def releasep(self, mp: M) -> int:
         pp = P(self.mem, mp.p)
         if pp.m != mp.addr or pp.status != const._Prunning:
             raise Throw("releasep: invalid p state")
+        if self.trace:
+            self.trace.ProcStop(mp, pp)
         mp.p = 0
         pp.m = 0
         pp.status = const._Pidle
@@ -1145,6 +1169,8 @@ def entersyscall(rt: Runtime, mp: M, frame: Frame) -> None:
     gp.atomicstatus = const._Gsyscall
     sysmon.wake_deep_sleep(rt)  # entersyscall_sysmon
     pp = P(rt.mem, mp.p)
+    if rt.trace:
+        rt.trace.GoSysCall(mp, pp, gp)
     mp.syscalltick = pp.syscalltick
     pp.m = 0
     mp.oldp, mp.p = pp.addr, 0
@@ -1173,6 +1199,8 @@ def exitsyscall(rt: Runtime, mp: M, frame: Frame) -> Gobuf | None:
         gp.syscallsp = 0
         gp.stackguard0 = const.stackPreempt if gp.preempt else gp.stack.lo + const._StackGuard
         gp.throwsplit = False
+        if rt.trace and gp.goid in rt.trace.sysblocked:  # its P was taken: it starts anew
+            rt.trace.GoStart(mp, P(rt.mem, mp.p), gp)
         return None
     return exitsyscall0(rt, mp, rt.save_resume(mp, frame, "runtime.exitsyscall"))
 

@@ -144,6 +144,8 @@ def sync_runtime_Semrelease(rt: Runtime, mp: M, frame: Frame):  # type: ignore[n
 def goyield(rt: Runtime, mp: M, frame: Frame):  # type: ignore[no-untyped-def]
     """Like Gosched, but the caller goes to the local run queue (goyield_m)."""
     gp = rt.mcall(mp, frame)
+    if rt.trace:
+        rt.trace.GoPreempt(mp, P(rt.mem, mp.p), gp, "yield")
     gp.atomicstatus = const._Grunnable
     rt.dropg(mp)
     rt.runqput(P(rt.mem, mp.p), gp, False)

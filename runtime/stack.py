@@ -14,7 +14,7 @@ from typing import TYPE_CHECKING
 from . import preempt
 from .errors import Abort, Throw
 from .gates import Frame, gate
-from .layout import G, M, Sudog, const
+from .layout import G, M, P, Sudog, const
 from .memory import load, read, store, write
 
 if TYPE_CHECKING:
@@ -90,7 +90,7 @@ def newstack(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
         gp.preemptShrink = False  # shrinkstack: goemu has no GC, so stacks never shrink
         if gp.preemptStop:
             return preempt.preemptPark(rt, mp, gp)
-        return preempt.gopreempt_m(rt, mp, gp)  # act like the goroutine called Gosched
+        return preempt.gopreempt_m(rt, mp, gp, "sync")  # act like the goroutine called Gosched
 
     oldsize = gp.stack.hi - gp.stack.lo
     newsize = oldsize * 2
@@ -111,6 +111,8 @@ def newstack(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
 
     gp.atomicstatus = const._Gcopystack  # concurrent GC will not scan the stack while we copy it
     copystack(rt, gp, newsize)
+    if rt.trace:  # goemu's: Go does not trace stack growth
+        rt.trace.StackGrow(mp, P(rt.mem, mp.p) if mp.p else None, gp, oldsize, newsize)
     gp.atomicstatus = const._Grunning
     return gp.sched
 

@@ -118,6 +118,10 @@ def retake(rt: Runtime, now: int) -> int:
             ):
                 continue
             rt.incidlelocked(-1)
+            if rt.trace:
+                syscaller = next(m for m in rt.allm if m.oldp == pp.addr)
+                rt.trace.GoSysBlock(pp, rt.curg(syscaller))
+                rt.trace.ProcStop(None, pp)
             pp.status = const._Pidle
             n += 1
             pp.syscalltick += 1

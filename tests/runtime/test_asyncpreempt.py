@@ -374,9 +374,9 @@ def _recording(obs: Observed) -> Iterator[None]:
         obs.pushcalls.append((ctxt.sigpc(), ctxt.sigsp(), target, resume))
         return push_call(rt, ctxt, target, resume)
 
-    def gopreempt(rt, mp, gp):  # type: ignore[no-untyped-def]
+    def gopreempt(rt, mp, gp, kind):  # type: ignore[no-untyped-def]
         obs.gopreempts.append((gp.goid, gp.sched.pc, gp.sched.sp, gp.sched.bp))
-        return gopreempt_m(rt, mp, gp)
+        return gopreempt_m(rt, mp, gp, kind)
 
     with (
         mock.patch.object(runtime.preempt, "pushCall", pushCall),

@@ -203,10 +203,10 @@ def test_callloop_is_preempted_in_steps_prologue(monkeypatch):
     seen = []
     orig = preempt.gopreempt_m
 
-    def spy(rt, mp, gp):
+    def spy(rt, mp, gp, kind):
         fn = rt.syms.functab.findfunc(gp.sched.pc)
-        seen.append((gp.goid, fn.name, gp.sched.pc - fn.entry))
-        return orig(rt, mp, gp)
+        seen.append((gp.goid, fn.name, gp.sched.pc - fn.entry, kind))
+        return orig(rt, mp, gp, kind)
 
     monkeypatch.setattr(preempt, "gopreempt_m", spy)
     cfg = Config(gomaxprocs=1, debug=DebugVars(asyncpreemptoff=1))
@@ -214,7 +214,7 @@ def test_callloop_is_preempted_in_steps_prologue(monkeypatch):
     assert status == 0 and err == "printer: main was preempted at a function prologue\n"
     # g.sched.pc is where morestack was called from: step's morestack call returns to its JMP.
     step = [i for i in proc.machine.image.symbols["main.step"].text.instructions if i.text.startswith("JMP")]
-    assert seen == [(1, "main.step", step[-1].offset)]
+    assert seen == [(1, "main.step", step[-1].offset, "sync")]
 
 
 def test_blocked_syscall_hands_its_p_to_a_new_m(monkeypatch):
