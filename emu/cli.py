@@ -88,15 +88,7 @@ def cmd_run(args: argparse.Namespace) -> int:
         print(f"goemu run: {e}", file=sys.stderr)
         return 2
     out, err = main_streams()
-    if not args.trace:
-        return run(args.files, _asm_options(args), limits, out, err, config, Observe(stats=args.stats))
-    try:
-        trace = open(args.trace, "w", encoding="utf-8")  # noqa: SIM115 (closed below)
-    except OSError as e:
-        print(f"goemu run: cannot write the trace: {args.trace}: {e.strerror}", file=sys.stderr)
-        return 2
-    with trace:
-        return run(args.files, _asm_options(args), limits, out, err, config, Observe(trace, args.stats))
+    return run(args.files, _asm_options(args), limits, out, err, config, Observe(args.trace, args.stats))
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:

@@ -576,7 +576,8 @@ def _fault(proc: Process, cpu: CPU, pc: int) -> int:
 class Observe:
     """What `goemu run` records besides the program's output."""
 
-    trace: TextIO | None = None  # --trace: the JSON file, open for writing
+    trace: str | TextIO | None = None  # --trace: the JSON file's path (made once the program
+    # assembled), or a stream open for writing
     stats: bool = False  # --stats
 
 
@@ -591,6 +592,14 @@ def run(
 ) -> int:
     image, gates = build(files, options)
     observe = observe or Observe()
+    if isinstance(observe.trace, str):
+        try:
+            f = open(observe.trace, "w", encoding="utf-8")
+        except OSError as e:
+            stderr.write(f"goemu run: cannot write the trace: {observe.trace}: {e.strerror}\n".encode())
+            return 2
+        with f:
+            return run(files, options, limits, stdout, stderr, config, replace(observe, trace=f))
     progress = Progress(stderr) if on_terminal(stderr) and not (config and config.fast) else None
     if progress is not None:
         stdout, stderr = progress.guard(stdout), progress.guard(stderr)  # type: ignore[assignment]

@@ -8,8 +8,9 @@ an event happens `offset` instructions into its CPU's part of the round, exactly
 counts instructions while tracing), and is stamped when the round ends, at round start + offset.
 A round the clock counts as shorter than the instructions its CPUs ran (slices that all ended at
 runtime calls) has its offsets scaled down to fit. Stamping keeps causality: an event is never
-earlier than the previous event of its CPU, its P or its goroutines (Lamport clocks), so a P's
-slices never overlap and a readied G starts after it was readied.
+earlier than the last event of its M, its P or its goroutine (Lamport clocks), so a P's slices
+never overlap and a readied G starts after it was readied; an event that has to wait delays the
+rest of its M's round by as much (the M could not have got there sooner).
 """
 
 from __future__ import annotations
@@ -46,6 +47,7 @@ class Trace:
     consumers: list[Callable[[Event], None]] = field(default_factory=list)
     pending: list[Event] = field(default_factory=list)
     last: dict[Key, int] = field(default_factory=dict)
+    origin: dict[int, int] = field(default_factory=dict)  # M id -> the time its round's offset 0 is at
     sysblocked: set[int] = field(default_factory=set)  # goids whose P sysmon took in a syscall
 
     def _emit(self, type_: str, mp: M | None, pp: P | None, g: int, keys: tuple[Key, ...] = (), **args: object) -> None:
@@ -58,9 +60,15 @@ class Trace:
     def stamp(self, start: int, duration: int, longest: int) -> None:
         """The round that began at `start` lasted `duration` ns on the clock, and its busiest CPU
         ran `longest` instructions: time-stamp its events and hand them to the consumers."""
+        origin = self.origin
+        origin.clear()
         for ev in self.pending:
             offset = ev.offset if longest <= duration else ev.offset * duration // longest
-            ts = max([start + offset, *(self.last.get(k, 0) for k in ev.keys)])
+            if ev.m not in origin:
+                origin[ev.m] = max(start, self.last.get(("m", ev.m), 0))  # busy until its last event
+            ts = max([origin[ev.m] + offset, *(self.last.get(k, 0) for k in ev.keys)])
+            if ev.m >= 0:
+                origin[ev.m] = ts - offset
             for k in ev.keys:
                 self.last[k] = ts
             ev.ts = ts

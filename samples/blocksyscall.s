@@ -3,8 +3,8 @@
 // _Psyscall, still owned by no M. sysmon sees the P sit in the syscall for a tick while its run
 // queue holds the worker, retakes it (_Psyscall -> _Pidle) and hands it off (handoffp -> startm),
 // so a new M runs the worker while the sleeper's M is still in nanosleep. When nanosleep returns,
-// exitsyscall finds its old P taken and no idle one: the sleeper waits in the global run queue
-// (exitsyscall0) and its M goes idle, until the P is free again.
+// exitsyscall finds its old P no longer in _Psyscall, but idle again (the worker has finished and
+// main waits on the channel): it takes it (exitsyscallfast's pidleget) and runs on.
 //
 //	GOMAXPROCS=1 goemu run samples/blocksyscall.s
 //

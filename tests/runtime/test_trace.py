@@ -31,15 +31,25 @@ def test_offsets_are_scaled_into_a_round_the_clock_counts_short():
 
 def test_an_event_is_never_before_the_last_one_of_its_p_or_goroutine():
     """M0 readies G7 at offset 900, M1 runs it at its offset 100 (later in the round-robin): the
-    start waits for the unblock. P1's next event stays after it too; M2, unrelated, does not move."""
+    start waits for the unblock, and M1's next event, 50 instructions on, comes 50 ns after that.
+    M2, unrelated, does not move."""
     t, seen = trace_with([
         ("GoUnblock", 0, 0, 7, 900), ("GoStart", 1, 1, 7, 100), ("GoPark", 1, 1, 7, 150), ("GoStart", 2, 2, 8, 120),
     ])  # fmt: skip
     t.stamp(start=0, duration=100_000, longest=1000)
-    assert [e.ts for e in seen] == [900, 900, 900, 120]
+    assert [e.ts for e in seen] == [900, 900, 950, 120]
 
 
 def test_order_carries_over_rounds_and_events_between_rounds_are_at_the_round_start():
+    """sysmon's events (no M) are at the round's start; an M delayed past the end of a round
+    starts the next one where it got to."""
+    t, seen = trace_with([("GoStart", 0, 0, 5, 500), ("GoUnblock", 1, 1, 6, 900), ("GoStart", 0, 0, 6, 800)])
+    t.stamp(start=0, duration=1000, longest=900)
+    assert [e.ts for e in seen] == [500, 900, 900]
+    t.pending.append(Event("GoPark", 0, 6, {}, 0, 0, 10, (("m", 0), ("p", 0), ("g", 6))))
+    t.stamp(start=1000, duration=1000, longest=10)
+    assert seen[-1].ts == 1010
+    seen.clear()
     t, seen = trace_with([("GoStart", 0, 0, 5, 500)])
     t.stamp(start=0, duration=1000, longest=500)
     t.pending.append(Event("PreemptRequest", 0, 5, {}, 0, -1, 0, (("p", 0), ("g", 5))))  # sysmon: no M
