@@ -592,14 +592,18 @@ def run(
 ) -> int:
     image, gates = build(files, options)
     observe = observe or Observe()
-    if isinstance(observe.trace, str):
-        try:
-            f = open(observe.trace, "w", encoding="utf-8")
-        except OSError as e:
-            stderr.write(f"goemu run: cannot write the trace: {observe.trace}: {e.strerror}\n".encode())
-            return 2
-        with f:
-            return run(files, options, limits, stdout, stderr, config, replace(observe, trace=f))
+    if not isinstance(observe.trace, str):
+        return _run_image(image, gates, " ".join(files), limits, stdout, stderr, config, observe)
+    try:
+        f = open(observe.trace, "w", encoding="utf-8")
+    except OSError as e:
+        stderr.write(f"goemu run: cannot write the trace: {observe.trace}: {e.strerror}\n".encode())
+        return 2
+    with f:
+        return _run_image(image, gates, " ".join(files), limits, stdout, stderr, config, replace(observe, trace=f))
+
+
+def _run_image(image, gates: dict[str, int], program: str, limits: Limits, stdout: BinaryIO, stderr: BinaryIO, config: Config | None, observe: Observe) -> int:  # type: ignore[no-untyped-def]
     progress = Progress(stderr) if on_terminal(stderr) and not (config and config.fast) else None
     if progress is not None:
         stdout, stderr = progress.guard(stdout), progress.guard(stderr)  # type: ignore[assignment]
@@ -614,7 +618,8 @@ def run(
     rt = proc.runtime
     writer = stats = None
     if rt.trace is not None and observe.trace is not None:
-        other = {"generator": "goemu", "program": " ".join(files), "gomaxprocs": rt.gomaxprocs, "clock": "virtual"}
+        assert not isinstance(observe.trace, str)
+        other = {"generator": "goemu", "program": program, "gomaxprocs": rt.gomaxprocs, "clock": "virtual"}
         writer = TraceWriter(observe.trace, other, CLOCK_START)
         rt.trace.consumers.append(writer.consume)
     if rt.trace is not None and observe.stats:
