@@ -91,6 +91,12 @@ def cmd_run(args: argparse.Namespace) -> int:
     return run(args.files, _asm_options(args), limits, out, err, config, Observe(args.trace, args.stats))
 
 
+def cmd_bench(args: argparse.Namespace) -> int:
+    from .bench import main as bench_main
+
+    return bench_main([*(["--quick"] if args.quick else []), *(["--json"] if args.json else [])])
+
+
 def cmd_timeline(args: argparse.Namespace) -> int:
     from .timeline import cmd
 
@@ -202,6 +208,11 @@ def parser() -> argparse.ArgumentParser:
     r.add_argument("--stats", action="store_true", help="print run statistics on standard error at exit")
     _add_machine_flags(r)
     r.set_defaults(func=cmd_run)
+
+    b = sub.add_parser("bench", help="measure goemu against the engine's limits", description="Run the benchmark workloads.")
+    b.add_argument("--quick", action="store_true", help="small sizes: checks the workloads, measures nothing")
+    b.add_argument("--json", action="store_true", help="print the results as JSON")
+    b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser(
         "timeline",
