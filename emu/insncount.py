@@ -15,16 +15,16 @@ from collections.abc import Callable
 import capstone
 
 from .machine import CPU
-from .memory import GATE_BASE, PAGE
+from .memory import GATE_BASE
 
 
 class InsnCounter:
-    def __init__(self) -> None:
+    def __init__(self, gate_end: int) -> None:
         self.total: list[int] = []  # instructions each CPU ran since boot
         self.base: list[int] = []  # totals when the current round began
         self.sizes: dict[int, int] = {}  # block address -> instructions in it
         self._cs = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
-        self.gate_end = GATE_BASE + PAGE  # set by the emulator to the gate page's end
+        self.gate_end = gate_end  # the end of the gate page: a piece stopped below it stopped at a gate
 
     def hook(self, cpu: CPU) -> Callable:
         """The block hook for a new CPU (index = its position in total)."""

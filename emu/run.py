@@ -217,8 +217,7 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
         origin = time.monotonic_ns()
         rt.now = lambda: CLOCK_START + time.monotonic_ns() - origin
     if tracing:
-        proc.counter = InsnCounter()
-        proc.counter.gate_end = GATE_BASE + len(page)
+        proc.counter = InsnCounter(GATE_BASE + len(page))
         funcname = lambda pc: f.name if (f := table.findfunc(pc)) else f"{pc:#x}"  # noqa: E731
         counter = proc.counter
         rt.trace = Trace(funcname, lambda: rt.sched.runqsize, lambda mp: counter.in_round(_cpu_index(rt, mp)))

@@ -19,7 +19,7 @@ class Stats:
     steals: int = 0  # successful steals (each takes half a run queue)
     stolen: int = 0  # goroutines they took
     stack_growths: int = 0
-    created: int = 0  # by go statements (runtime.main, goroutine 1, is not counted)
+    created: int = 0  # by go statements (not the runtime's: runtime.main, made at boot, or its helpers)
     alive: int = 0  # user goroutines not yet exited, main included (runtime.NumGoroutine)
     peak_alive: int = 0
     preempt_requests: int = 0
@@ -30,9 +30,8 @@ class Stats:
             self.switches[_REASON[t]] += 1
         elif t == "GoPreempt":
             self.switches[_PREEMPT[str(ev.args["kind"])]] += 1
-        if t == "GoCreate" and not str(ev.args["function"]).startswith("runtime."):
-            self.created += 1
-        if t == "GoCreate" and (ev.g == 1 or not str(ev.args["function"]).startswith("runtime.")):
+        if t == "GoCreate" and not ev.args["system"]:  # user goroutines, runtime.main included
+            self.created += bool(ev.args["creator"])  # made by a goroutine, not at boot
             self.alive += 1
             self.peak_alive = max(self.peak_alive, self.alive)
         elif t == "GoEnd":

@@ -84,8 +84,9 @@ class Trace:
     def ProcStop(self, mp: M | None, pp: P) -> None:
         self._emit("ProcStop", mp, pp, 0)
 
-    def GoCreate(self, mp: M | None, pp: P, newg: G) -> None:
-        self._emit("GoCreate", mp, pp, newg.goid, creator=_curgoid(mp), function=self.goname(newg.startpc))
+    def GoCreate(self, mp: M | None, pp: P, newg: G, system: bool) -> None:
+        """system: isSystemGoroutine(newg), as the runtime knows it."""
+        self._emit("GoCreate", mp, pp, newg.goid, creator=_curgoid(mp), function=self.goname(newg.startpc), system=system)
 
     def GoStart(self, mp: M, pp: P, gp: G) -> None:
         if gp.goid in self.sysblocked:  # execute's traceGoSysExit for a G whose P was taken
