@@ -45,7 +45,6 @@ class CPU:
 
     def __init__(self, space: AddressSpace, index: int):
         self.index = index
-        self.skip_gate = 0  # a gate whose call already ran: its hook lets it pass once
         self.uc = Uc(UC_ARCH_X86, UC_MODE_64)
         self.tls_block = TLS_BASE + index * TLS_BLOCK
         self.fs_base = self.tls_block + TLS_BLOCK

@@ -305,22 +305,22 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         return cpu.fs_base + fs_offset(off)
 
     def on_gate(uc, address, _size, _data):  # type: ignore[no-untyped-def]
-        if cpu.skip_gate == address:  # the slice ended right after this call: go on to its answer
-            cpu.skip_gate = 0
-            return
         target = proc.gates.get(address)
-        if isinstance(target, str) or target is None:
+        if isinstance(target, str) or target is None:  # CALLed directly: no stub, no SLOT_SP
             proc.status = -1
             what = target or f"gate page address {address:#x}"
             proc.stderr.write(f"goemu: {what} is not implemented yet (runtime gate)\n".encode())
             uc.emu_stop()
             return
-        sp, bp = space.load(slot(SLOT_SP), 8), space.load(slot(SLOT_BP), 8)
-        mp = proc.runtime.allm[cpu.index]  # M i runs on CPU i
-        frame = Frame(space, sp, bp)
-        ok, buf = _call_runtime(proc, uc, mp, lambda: target(proc.runtime, mp, frame), frame)
-        if not ok:
+        sp = space.load(slot(SLOT_SP), 8)
+        if not sp:  # this call's Python ran, then the slice ended (or timed out): go on to its answer
             return
+        mp = proc.runtime.allm[cpu.index]  # M i runs on CPU i
+        frame = Frame(space, sp, space.load(slot(SLOT_BP), 8))
+        ok, buf = _call_runtime(proc, uc, mp, lambda: target(proc.runtime, mp, frame), frame)
+        if not ok:  # an M blocked in the call (lock) runs it again when woken: SLOT_SP stays
+            return
+        space.store(slot(SLOT_SP), 8, 0)  # answered: the stub writes it anew at the next call
         if buf is not None:
             g0 = G(space, mp.g0)
             g0sp = g0.sched.sp - 16
@@ -330,7 +330,6 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         if proc.runtime.several_awake():
             # Ms meet only in the runtime: ending the slice at each call lets the other CPUs
             # catch up, so their races resolve as on parallel hardware, in a fixed order.
-            cpu.skip_gate = address
             _stop(proc, uc)
 
     def on_invalid(uc, access, address, _size, _value, _data):  # type: ignore[no-untyped-def]

@@ -4,6 +4,7 @@ slices, with the CPU's registers as the handler's context (runtime.signal)."""
 from __future__ import annotations
 
 from runtime import signal
+from runtime.gates import SLOT_SP, fs_offset
 from runtime.layout import G, M
 from runtime.proc import Runtime
 
@@ -35,6 +36,12 @@ def deliver(machine: Machine, rt: Runtime, cpu: CPU, mp: M) -> None:
         # Stopped at a runtime call whose Python already ran (or blocked in one), the M is in
         # the runtime, on g0 in Go (mcall switched), though TLS still holds the G it left.
         g = machine.space.load(machine.g_slot(cpu), 8)
-        if cpu.skip_gate or not g or G(machine.space, g).m != mp.addr:
+        if answered_gate(machine, cpu) or not g or G(machine.space, g).m != mp.addr:
             g = mp.g0
         signal.deliver(rt, mp, CPUContext(cpu), g)
+
+
+def answered_gate(machine: Machine, cpu: CPU) -> bool:
+    """Did the CPU stop at a runtime call whose Python already ran? (Its hook consumed SLOT_SP.)"""
+    region = machine.space.region_at(cpu.reg("rip"))
+    return region is not None and region.name == "gates" and not machine.space.load(cpu.fs_base + fs_offset(SLOT_SP), 8)

@@ -21,7 +21,8 @@ def test_workload_is_deterministic_and_assembles():
 def test_quick_bench_workloads_print_what_they_must():
     limits, results = bench(QUICK)
     assert [r.name for r in results] == [
-        "spawn", "compute (fast)", "compute (deterministic)", "switch", "channel", "preempt", "assemble", "start-up",
+        "spawn", "compute (fast)", "compute (deterministic)", "switch (fast)",
+        "switch (deterministic)", "channel", "preempt", "assemble", "start-up",
     ]  # fmt: skip
     assert [r.name for r in results if not r.ok] == []
     assert set(limits) == {"raw", "counted", "hook", "restart"} and all(v > 0 for v in limits.values())
@@ -32,5 +33,5 @@ def test_bench_json(capsys):
 
     assert main(["bench", "--quick", "--json"]) == 0
     doc = json.loads(capsys.readouterr().out)
-    assert doc["quick"] is True and len(doc["workloads"]) == 8
+    assert doc["quick"] is True and len(doc["workloads"]) == 9
     assert {w["name"]: w["ok"] for w in doc["workloads"]}["channel"] is True

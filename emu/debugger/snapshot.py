@@ -26,7 +26,6 @@ CHUNK = 16 << 10  # the unit of memory shared between successive snapshots
 class Snapshot:
     counted: int  # the position: instructions run since boot
     contexts: list[Any]  # each CPU's Unicorn context (its registers)
-    skip_gates: list[int]
     extents: list[tuple[int, int]]  # (address, length) of the memory in use
     pages: dict[int, bytes]  # its bytes, a chunk of up to CHUNK per address; unchanged ones shared
     runtime: dict[str, Any]  # the Runtime's fields (deep copies; views and callables shared)
@@ -77,7 +76,6 @@ def take(proc: Process, extra: Any = None, base: Snapshot | None = None) -> Snap
     return Snapshot(
         counted=proc.counted,
         contexts=[c.uc.context_save() for c in cpus],
-        skip_gates=[c.skip_gate for c in cpus],
         extents=extents,
         pages=pages,
         runtime=copy.deepcopy(dict(vars(proc.runtime)), memo),
@@ -97,9 +95,8 @@ def restore(proc: Process, snap: Snapshot) -> Any:
     del machine.cpus[len(snap.contexts) :]
     while len(machine.cpus) < len(snap.contexts):  # a later snapshot than the present: more Ms
         _install_hooks(proc, machine.add_cpu())
-    for cpu, ctx, skip in zip(machine.cpus, snap.contexts, snap.skip_gates, strict=True):
+    for cpu, ctx in zip(machine.cpus, snap.contexts, strict=True):
         cpu.uc.context_restore(ctx)
-        cpu.skip_gate = skip
     memo = _shared(proc)
     vars(rt).update(copy.deepcopy(snap.runtime, memo))
     for k, v in copy.deepcopy(snap.process, memo).items():
