@@ -29,5 +29,4 @@ def test_fast_slices_that_time_out_in_a_gate_do_not_call_it_twice(tmp_path, monk
     status = run_process(proc, Limits(timeout=20))
     proc.machine.close()
     assert (status, out.getvalue()) == (0, b"2\n")
-    assert len(calls) == 6000  # 3000 per goroutine, alternating: one P, each Gosched switches
-    assert calls[:4] == [6, 5, 6, 5] and all(a != b for a, b in zip(calls, calls[1:]))
+    assert calls == [6, 5] * 3000  # 3000 each, alternating: one P, so each Gosched switches
