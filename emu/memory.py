@@ -49,6 +49,7 @@ class AddressSpace(MemoryAccess):
     def __init__(self) -> None:
         self.regions: list[Region] = []
         self._starts: list[int] = []
+        self.views: dict = {}  # the lasting structs' views (runtime.memory.Memory)
 
     def map(self, name: str, base: int, size: int, perms: str = "rw") -> Region:
         if base % PAGE or size <= 0:
@@ -81,6 +82,7 @@ class AddressSpace(MemoryAccess):
     def close(self) -> None:
         """Unmap what nothing references any more; buffers still seen through runtime views (or a
         CPU) are left to the garbage collector, which unmaps them once the last view goes."""
+        self.views.clear()
         for r in self.regions:
             try:
                 r.view.release()

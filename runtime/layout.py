@@ -25,6 +25,7 @@ struct:slice and struct:eface. Blank `_` padding fields are left out, as Go's he
 
 from __future__ import annotations
 
+import ctypes
 import keyword
 import struct as _struct
 from collections.abc import Callable, Iterator
@@ -380,8 +381,6 @@ def go_asm_h() -> str:
 
 # ---- Views: Python objects over structs in guest memory ----------------------------------------
 
-
-# The shared empty `_kids` of views that have not yet made a child view (never written to).
 # waitReasonStrings (runtime2.go): what a waiting G's waitReason prints as, by value.
 waitReasonStrings = (
     "", "GC assist marking", "IO wait", "chan receive (nil chan)", "chan send (nil chan)", "dumping heap",
@@ -391,53 +390,71 @@ waitReasonStrings = (
     "trace reader (blocked)", "wait for GC cycle", "GC worker (idle)", "preempted", "debug call",
 )  # fmt: skip
 
+# kind -> the ctypes type of a scalar field. ctypes stores an int into a field by masking it to the
+# field's width, which is Go's wrapping arithmetic; it reads signed kinds as negative numbers.
+_CTYPES: dict[str, Any] = {
+    "bool": ctypes.c_bool,
+    "u8": ctypes.c_uint8, "i8": ctypes.c_int8, "u16": ctypes.c_uint16, "i16": ctypes.c_int16,
+    "u32": ctypes.c_uint32, "i32": ctypes.c_int32, "u64": ctypes.c_uint64, "i64": ctypes.c_int64,
+    "uintptr": ctypes.c_uint64, "ptr": ctypes.c_uint64,
+}  # fmt: skip
 
-_NO_KIDS: dict[str, Any] = {}
 
+class _ViewType(type(ctypes.Structure)):  # type: ignore[misc]
+    """The metaclass of views: `G(mem, addr)` is a view of the g at addr in mem. Views of the
+    structs that live as long as the program (g, m, p: LASTING) are made once per address and kept
+    in mem.views, when the memory has that dict (see runtime.memory.Memory)."""
 
-class View:
-    """A typed window on one struct in guest memory: fields read and write as Python ints.
+    def __call__(cls, mem: Memory, addr: int) -> Any:
+        if cls.LASTING:
+            views = getattr(mem, "views", None)
+            if views is not None:
+                view = views.get((cls, addr))
+                if view is None:
+                    view = views[cls, addr] = cls.make(mem, addr)
+                return view
+        return cls.make(mem, addr)
 
-    Invariants: a view holds `_b`, the memoryview of exactly its struct's bytes (a slice of the
-    buffer Memory.locate returned, never a copy), so every access is one struct.unpack_from or
-    pack_into at a constant offset; the buffer must stay mapped at `addr` while the view is used.
-    Integer writes wrap to the field's width like Go's arithmetic (p.runqtail = t + 1 wraps at
-    2**32; -1 in a uint32 is 0xffffffff); reads give Go's value (negative for signed kinds).
-    Embedded structs read as views at the field (g.sched.sp), arrays as ArrayView (p.runq[3]),
-    both made on first access and then kept in `_kids`; opaque fields read as a memoryview of
-    their bytes. Assigning a view of the same struct type to an embedded struct field copies its
-    bytes (gp.sched = other.sched); assigning bytes to an opaque field copies them.
-    Subclasses come from view_class, one per Struct, with one property per field.
-    """
-
-    __slots__ = ("mem", "addr", "_b", "_kids")
-    STRUCT: ClassVar[Struct]
-    RESERVED: ClassVar[frozenset[str]] = frozenset(
-        {"mem", "addr", "STRUCT", "RESERVED", "clear", "addr_of", "_b", "_at", "_kids", "_keep"}
-    )
-
-    def __init__(self, mem: Memory, addr: int) -> None:
-        size = self.STRUCT.size
-        buf, off = mem.locate(addr, size)
-        self.mem = mem
-        self.addr = addr
-        self._b = buf[off : off + size]
-        self._kids = _NO_KIDS
-
-    @classmethod
-    def _at(cls, mem: Memory, addr: int, buf: memoryview) -> View:
-        """A view on `buf` (the struct's bytes, already located): embedded structs need no locate."""
-        view = cls.__new__(cls)
-        view.mem, view.addr, view._b, view._kids = mem, addr, buf, _NO_KIDS
+    def make(cls, mem: Memory, addr: int) -> Any:
+        buf, off = mem.locate(addr, cls.STRUCT.size)
+        view = cls.from_buffer(buf, off)
+        view.mem, view.addr = mem, addr
         return view
 
-    def _keep(self, name: str, kid: Any) -> Any:
-        """Remember the view of an embedded struct or array field: it aliases the same bytes, so
-        one per parent view is enough (g.sched.sp then makes no new object)."""
-        if self._kids is _NO_KIDS:
-            self._kids = {}
-        self._kids[name] = kid
-        return kid
+
+class View(ctypes.Structure, metaclass=_ViewType):
+    """A typed window on one struct in guest memory: fields read and write as Python ints.
+
+    A view is a ctypes structure over the very bytes of the struct (from_buffer of the buffer
+    Memory.locate returned, never a copy), with one ctypes field per scalar field at Go's offset:
+    a field access is a C-level descriptor, no Python code runs. The buffer must stay mapped at
+    `addr` while the view is used (from_buffer holds it). Integer writes wrap to the field's width
+    like Go's arithmetic (p.runqtail = t + 1 wraps at 2**32; -1 in a uint32 is 0xffffffff); reads
+    give Go's value (negative for signed kinds, a Python bool for bool).
+    Embedded structs read as views at the field (g.sched.sp), arrays as ArrayView (p.runq[3]),
+    both made on first access and then kept in a slot of the parent view; opaque fields read as a
+    memoryview of their bytes. Assigning a view of the same struct type to an embedded struct field
+    copies its bytes (gp.sched = other.sched); assigning bytes to an opaque field copies them.
+    Subclasses come from view_class, one per Struct.
+    """
+
+    __slots__ = ("mem", "addr")
+    STRUCT: ClassVar[Struct]
+    LASTING: ClassVar[bool] = False
+    RESERVED: ClassVar[frozenset[str]] = frozenset(
+        {"mem", "addr", "STRUCT", "LASTING", "RESERVED", "clear", "addr_of", "kid", "raw", "make", "from_buffer",
+         "from_address", "from_buffer_copy", "in_dll"}
+    )  # fmt: skip
+
+    def kid(self, cls: type[View], off: int) -> View:
+        """A view of the struct embedded at offset off, sharing this view's buffer."""
+        view = cls.from_buffer(self, off)
+        view.mem, view.addr = self.mem, self.addr + off
+        return view
+
+    def raw(self) -> memoryview:
+        """The struct's bytes, writable."""
+        return memoryview(self).cast("B")
 
     def addr_of(self, path: str) -> int:
         """Guest address of a field, through embedded structs: g.addr_of("sched.sp")."""
@@ -445,7 +462,7 @@ class View:
 
     def clear(self) -> None:
         """Zero the whole struct (Go's memclr of a fresh g or sudog)."""
-        self._b[:] = bytes(len(self._b))
+        ctypes.memset(ctypes.addressof(self), 0, self.STRUCT.size)
 
     def __eq__(self, other: object) -> bool:
         return isinstance(other, View) and type(other) is type(self) and (other.mem, other.addr) == (
@@ -496,66 +513,75 @@ class ArrayView:
         return self.addr + i * self._esize
 
 
-def _accessor(f: Field) -> property:
-    """The property for one field. Everything but the instance is bound in the closure, so an
-    access is one call of a precompiled struct.Struct method at a constant offset."""
-    off, end = f.offset, f.end
+def _kid_slot(f: Field) -> str:
+    return "_kid_" + f.name
+
+
+def _property(f: Field) -> property:
+    """The Python property of a field that is not a scalar: an embedded struct, an array (views
+    made once per parent view, kept in its slot _kid_<name>) or opaque bytes."""
+    off, end, slot = f.offset, f.end, _kid_slot(f)
     getter: Callable[[Any], Any]
     setter: Callable[[Any, Any], None]
-    if f.kind in _SCALARS:
-        get, put, mask = _CODECS[f.kind]
-
-        def getter(self: View) -> Any:
-            return get(self._b, off)[0]
-
-        if f.kind == "bool":
-
-            def setter(self: View, value: Any) -> None:
-                put(self._b, off, 1 if value else 0)
-
-        else:
-
-            def setter(self: View, value: int) -> None:
-                put(self._b, off, value & mask)
-
-    elif f.kind == "array":
-        name = f.name
+    if f.kind == "array":
 
         def getter(self: View) -> ArrayView:
-            kid = self._kids.get(name)
-            if kid is None:
-                kid = self._keep(name, ArrayView(self.addr + off, self._b[off:end], f))
-            return kid
+            try:
+                return getattr(self, slot)
+            except AttributeError:
+                kid = ArrayView(self.addr + off, self.raw()[off:end], f)
+                setattr(self, slot, kid)
+                return kid
 
         def setter(self: View, value: Any) -> None:
             raise AttributeError(f"assign the elements of {f.name}, not the array")
 
     elif f.kind.startswith("struct:"):
-        sub, name = view_class(f.kind.removeprefix("struct:")), f.name
+        sub = view_class(f.kind.removeprefix("struct:"))
 
         def getter(self: View) -> View:
-            kid = self._kids.get(name)
-            if kid is None:
-                kid = self._keep(name, sub._at(self.mem, self.addr + off, self._b[off:end]))
-            return kid
+            try:
+                return getattr(self, slot)
+            except AttributeError:
+                kid = self.kid(sub, off)
+                setattr(self, slot, kid)
+                return kid
 
         def setter(self: View, value: View) -> None:
             if type(value) is not sub:
                 raise TypeError(f"{f.name} is a {sub.STRUCT.name}, not {value!r}")
-            self._b[off:end] = value._b
+            ctypes.memmove(ctypes.addressof(self) + off, ctypes.addressof(value), end - off)
 
     else:
 
         def getter(self: View) -> memoryview:
-            return self._b[off:end]
+            return self.raw()[off:end]
 
         def setter(self: View, value: bytes) -> None:
-            self._b[off:end] = value
+            self.raw()[off:end] = value
 
     return property(getter, setter, doc=f"{f.gotype} at offset {off} ({f.kind}, {f.size} bytes)")
 
 
+def _ctypes_fields(s: Struct) -> list[tuple[str, Any]]:
+    """The ctypes _fields_ of a view: the scalar fields at Go's offsets, the bytes between them
+    (other fields, padding) as unnamed-in-Go filler arrays."""
+    out: list[tuple[str, Any]] = []
+    at = 0
+    for f in s.fields:
+        if f.kind not in _CTYPES or not f.size:
+            continue
+        if f.offset > at:
+            out.append((f"_pad{at}", ctypes.c_uint8 * (f.offset - at)))
+        out.append((f.name, _CTYPES[f.kind]))
+        at = f.end
+    if s.size > at:
+        out.append((f"_pad{at}", ctypes.c_uint8 * (s.size - at)))
+    return out
+
+
 _VIEWS: dict[str, type[View]] = {}
+_LASTING = frozenset({"g", "m", "p", "schedt"})  # never freed: Go keeps them in allgs, allm, allp
 
 
 def view_class(name: str) -> type[View]:
@@ -563,9 +589,19 @@ def view_class(name: str) -> type[View]:
     cls = _VIEWS.get(name)
     if cls is None:
         s = STRUCTS[name]
-        namespace: dict[str, Any] = {"__slots__": (), "STRUCT": s, "__doc__": f"View of runtime.{name}."}
-        namespace.update((f.name, _accessor(f)) for f in s.fields)
-        cls = _VIEWS[name] = type(name[0].upper() + name[1:].replace(".", "_"), (View,), namespace)
+        others = [f for f in s.fields if f.kind not in _CTYPES]
+        namespace: dict[str, Any] = {
+            "__slots__": tuple(_kid_slot(f) for f in others if f.kind == "array" or f.kind.startswith("struct:")),
+            "_pack_": 1,
+            "_fields_": _ctypes_fields(s),
+            "STRUCT": s,
+            "LASTING": name in _LASTING,
+            "__doc__": f"View of runtime.{name}.",
+        }
+        namespace.update((f.name, _property(f)) for f in others)
+        cls = _VIEWS[name] = _ViewType(name[0].upper() + name[1:].replace(".", "_"), (View,), namespace)
+        assert ctypes.sizeof(cls) == s.size
+        assert all(getattr(cls, f.name).offset == f.offset for f in s.fields if f.kind in _CTYPES and f.size)
     return cls
 
 

@@ -28,6 +28,9 @@ class Memory(Protocol):
     [addr, addr + size). It raises MemoryFault when that range is not mapped in one buffer.
     Invariant the views rely on: a buffer stays at its guest address for as long as the mapping
     lives, so a view may keep the memoryview it was given instead of locating again per access.
+    A Memory may also have `views`, a dict in which runtime.layout keeps the views of the structs
+    that last (g, m, p) by (view class, address), so that each is made once; whoever unmaps the
+    memory clears it first.
     """
 
     def locate(self, addr: int, size: int) -> tuple[memoryview, int]: ...
@@ -87,6 +90,7 @@ class BytesMemory(MemoryAccess):
         self.size = size
         self.data = bytearray(size)
         self._view = memoryview(self.data)
+        self.views: dict = {}
 
     def locate(self, addr: int, size: int) -> tuple[memoryview, int]:
         off = addr - self.base
