@@ -1,8 +1,23 @@
 """The programs `goemu bench` runs (Plan 9 assembly, sized by -D N). Each prints one line that
-says it did all its work, so the bench (and the tests, in --quick form) can check it."""
+says it did all its work, so the bench (and the tests, in --quick form) can check it. None reads,
+modifies and writes memory in one instruction (ADD(x, v) and the like go through AX), so that
+--fast may end their slices by time-out (emu/stopsafe.py)."""
 
-# The calls every program makes, as macros (ABI0: arguments from 0(SP) up, registers clobbered).
+# The calls every program makes, as macros (ABI0: arguments from 0(SP) up, registers clobbered),
+# and the arithmetic on memory, through AX (the flags are those of the arithmetic, for a JNZ).
 PRELUDE = """#include "textflag.h"
+#define ADD(x, v) \
+	MOVQ	x, AX; \
+	ADDQ	v, AX; \
+	MOVQ	AX, x
+#define DEC(x) \
+	MOVQ	x, AX; \
+	DECQ	AX; \
+	MOVQ	AX, x
+#define INC(x) \
+	MOVQ	x, AX; \
+	INCQ	AX; \
+	MOVQ	AX, x
 #define PRINTLN(v) \\
 	MOVQ	v, AX; \\
 	MOVQ	AX, 0(SP); \\
@@ -47,15 +62,15 @@ TEXT main·main(SB), $40-0
 	MOVQ	${k}, k-8(SP)
 spawn:
 	GO(workerPC<>)
-	DECQ	k-8(SP)
+	DEC(k-8(SP))
 	JNZ	spawn
 	MOVQ	$0, sum-16(SP)
 	MOVQ	${k}, k-8(SP)
 wait:
 	CHANOP(runtime·chanrecv1, done<>, v-24(SP))
-	MOVQ	v-24(SP), AX
-	ADDQ	AX, sum-16(SP)
-	DECQ	k-8(SP)
+	MOVQ	v-24(SP), BX
+	ADD(sum-16(SP), BX)
+	DEC(k-8(SP))
 	JNZ	wait
 	PRINTLN(sum-16(SP))
 	RET
@@ -79,7 +94,7 @@ SWITCH = fan_in(2, """
 	MOVQ	$N, n-8(SP)
 loop:
 	CALL	runtime·Gosched(SB)
-	DECQ	n-8(SP)
+	DEC(n-8(SP))
 	JNZ	loop""")
 
 # 3. channel: main and a pinger exchange a value N times over two unbuffered channels (a round
@@ -95,7 +110,7 @@ TEXT ·pinger(SB), $32-0
 loop:
 	CHANOP(runtime·chansend1, a<>, i-8(SP))
 	CHANOP(runtime·chanrecv1, b<>, pong-16(SP))
-	INCQ	i-8(SP)
+	INC(i-8(SP))
 	CMPQ	i-8(SP), $N
 	JLT	loop
 	RET
@@ -108,7 +123,7 @@ TEXT main·main(SB), $40-0
 loop:
 	CHANOP(runtime·chanrecv1, a<>, v-16(SP))
 	CHANOP(runtime·chansend1, b<>, v-16(SP))
-	DECQ	k-8(SP)
+	DEC(k-8(SP))
 	JNZ	loop
 	PRINTLN(v-16(SP))
 	RET
@@ -122,14 +137,14 @@ GLOBL	workerPC<>(SB), RODATA, $8
 GLOBL	done<>(SB), NOPTR, $8
 
 TEXT ·worker(SB), NOSPLIT, $0-0
-	INCQ	done<>(SB)
+	INC(done<>(SB))
 	RET
 
 TEXT main·main(SB), $24-0
 	MOVQ	$0, i-8(SP)
 spawn:
 	GO(workerPC<>)
-	INCQ	i-8(SP)
+	INC(i-8(SP))
 	MOVQ	i-8(SP), AX
 	XORQ	DX, DX
 	MOVQ	$100, CX

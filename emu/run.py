@@ -64,6 +64,7 @@ from .machine import CPU, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 from .progress import Progress, on_terminal
 from .stats import Stats
+from .stopsafe import timeout_safe
 from .tracefile import TraceWriter
 
 ARENA_SIZE = 16 << 30  # mapped NORESERVE: only the pages touched cost host memory
@@ -75,6 +76,7 @@ NS_PER_INSN = 1  # the deterministic clock: one nanosecond per instruction (a 1 
 CALL_INSNS = 1000  # what a round counts when every M's slice ended at a runtime call
 NCPU = 4  # the emulated machine's CPUs (--ncpu): GOMAXPROCS's default
 FAST_SLICE_US = 10_000  # --fast: host microseconds per slice
+FAST_SLICE_INSNS = 1_000_000  # --fast, for an image a timeout could break (emu/stopsafe.py): about as long
 _PROT_ACCESS = (UC_MEM_READ_PROT, UC_MEM_WRITE_PROT, UC_MEM_FETCH_PROT)
 
 
@@ -135,6 +137,7 @@ class Process:
     hooks: list[Callable] = field(default_factory=list)  # keeps Unicorn's callbacks alive
     stopped_early: bool = False  # the current slice ended before its instruction count
     fast: bool = False
+    timeouts: bool = False  # --fast slices end by Unicorn's timeout (emu/stopsafe.py), else by count
     round: Round = field(default_factory=lambda: Round())
     started: float = field(default_factory=time.monotonic)  # host time, for --timeout
     # The debugger's per-instruction hook (made for each CPU, installed before every other hook so
@@ -214,6 +217,7 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     proc = Process(m, rt, by_trigger, {a: names.get(n, n) for n, a in gates.items()}, stdout, stderr,
                    fast=config.fast, on_insn=on_insn)  # fmt: skip
     if config.fast:
+        proc.timeouts = timeout_safe(image)
         origin = time.monotonic_ns()
         rt.now = lambda: CLOCK_START + time.monotonic_ns() - origin
     if tracing:
@@ -402,8 +406,8 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
     clock advances by a slice per round (the CPUs run in parallel); sysmon runs between rounds once
     the clock reaches its wake time; when every M sleeps the clock jumps to the earliest deadline
     one waits for (or to sysmon's wake time). A signal sent to an M is handled before its next
-    slice. With --fast, slices are FAST_SLICE_US of host time and sleeping waits for the host's
-    clock.
+    slice. With --fast, slices are FAST_SLICE_US of host time (FAST_SLICE_INSNS instructions if
+    the image has an instruction a timeout could run twice) and sleeping waits for the host's clock.
 
     The debugger runs the same rounds in pieces: with a budget (instructions, counted exactly by
     its per-instruction hook, proc.counted) or when its hook breaks (proc.break_request), this
@@ -488,7 +492,10 @@ def _run_piece(proc: Process, cpu: CPU, budget: int | None) -> Piece:
     is over once all of it has run or it ended early at a runtime call (proc.round.next moves on)."""
     rnd = proc.round
     if proc.fast:
-        stop = cpu.run(cpu.reg("rip"), NEVER, timeout_us=FAST_SLICE_US)
+        if proc.timeouts:
+            stop = cpu.run(cpu.reg("rip"), NEVER, timeout_us=FAST_SLICE_US)
+        else:
+            stop = cpu.run(cpu.reg("rip"), NEVER, count=FAST_SLICE_INSNS)
         rnd.left, rnd.next = 0, rnd.next + 1
         return Piece(stop.pc, stop.error, 0)
     count = rnd.left if budget is None else min(rnd.left, budget)
