@@ -33,10 +33,10 @@ class Region:
     perms: str  # "rwx" subset, for Unicorn's protection bits
     buf: mmap.mmap = field(repr=False)
     view: memoryview = field(repr=False)
+    end: int = field(init=False)
 
-    @property
-    def end(self) -> int:
-        return self.base + self.size
+    def __post_init__(self) -> None:
+        self.end = self.base + self.size
 
     def host_address(self) -> int:
         """The host address of the buffer, for Unicorn's mem_map_ptr."""
@@ -50,6 +50,7 @@ class AddressSpace(MemoryAccess):
         self.regions: list[Region] = []
         self._starts: list[int] = []
         self.views: dict = {}  # the lasting structs' views (runtime.memory.Memory)
+        self._last: Region | None = None  # the region the last locate found
 
     def map(self, name: str, base: int, size: int, perms: str = "rw") -> Region:
         if base % PAGE or size <= 0:
@@ -74,15 +75,20 @@ class AddressSpace(MemoryAccess):
 
     def locate(self, addr: int, size: int) -> tuple[memoryview, int]:
         """A writable view of the region holding [addr, addr+size) and addr's offset in it."""
+        r = self._last  # most accesses in a row are to one region (the arena)
+        if r is not None and r.base <= addr and addr + size <= r.end:
+            return r.view, addr - r.base
         r = self.region_at(addr)
         if r is None or addr + size > r.end:
             raise MemoryFault(addr, size)
+        self._last = r
         return r.view, addr - r.base
 
     def close(self) -> None:
         """Unmap what nothing references any more; buffers still seen through runtime views (or a
         CPU) are left to the garbage collector, which unmaps them once the last view goes."""
         self.views.clear()
+        self._last = None
         for r in self.regions:
             try:
                 r.view.release()

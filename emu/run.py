@@ -60,7 +60,7 @@ from runtime.trace import Trace
 from . import signals, syscalls, traceback
 from .functab import functab
 from .insncount import InsnCounter
-from .machine import CPU, Machine
+from .machine import CPU, TLS_BLOCK, Machine
 from .memory import ARENA_BASE, G0_STACKS_BASE, GATE_BASE, PAGE
 from .progress import Progress, on_terminal
 from .stats import Stats
@@ -305,8 +305,12 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             ret = 0
         uc.reg_write(x86.UC_X86_REG_RAX, ret & ((1 << 64) - 1))
 
-    def slot(off: int) -> int:
-        return cpu.fs_base + fs_offset(off)
+    # The M's TLS block as words: tls[word(SLOT_SP)] is the gate's SP slot, and so on.
+    view, off = space.locate(cpu.tls_block, TLS_BLOCK)
+    tls = view[off : off + TLS_BLOCK].cast("Q")
+    sp_word, bp_word, g0sp_word, switch_word = (
+        (TLS_BLOCK + fs_offset(slot)) // 8 for slot in (SLOT_SP, SLOT_BP, SLOT_G0SP, SLOT_SWITCH)
+    )
 
     def on_gate(uc, address, _size, _data):  # type: ignore[no-untyped-def]
         target = proc.gates.get(address)
@@ -316,21 +320,20 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             proc.stderr.write(f"goemu: {what} is not implemented yet (runtime gate)\n".encode())
             uc.emu_stop()
             return
-        sp = space.load(slot(SLOT_SP), 8)
+        sp = tls[sp_word]
         if not sp:  # this call's Python ran, then the slice ended (or timed out): go on to its answer
             return
         mp = proc.runtime.allm[cpu.index]  # M i runs on CPU i
-        frame = Frame(space, sp, space.load(slot(SLOT_BP), 8))
+        frame = Frame(space, sp, tls[bp_word])
         ok, buf = _call_runtime(proc, uc, mp, lambda: target(proc.runtime, mp, frame), frame)
         if not ok:  # an M blocked in the call (lock) runs it again when woken: SLOT_SP stays
             return
-        space.store(slot(SLOT_SP), 8, 0)  # answered: the stub writes it anew at the next call
+        tls[sp_word] = 0  # answered: the stub writes it anew at the next call
         if buf is not None:
-            g0 = G(space, mp.g0)
-            g0sp = g0.sched.sp - 16
+            g0sp = G(space, mp.g0).sched.sp - 16
             space.store(g0sp + 8, 8, buf.addr)
-            space.store(slot(SLOT_G0SP), 8, g0sp)
-            space.store(slot(SLOT_SWITCH), 8, 1)
+            tls[g0sp_word] = g0sp
+            tls[switch_word] = 1
         if proc.runtime.several_awake():
             # Ms meet only in the runtime: ending the slice at each call lets the other CPUs
             # catch up, so their races resolve as on parallel hardware, in a fixed order.

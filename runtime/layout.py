@@ -407,12 +407,13 @@ class _ViewType(type(ctypes.Structure)):  # type: ignore[misc]
 
     def __call__(cls, mem: Memory, addr: int) -> Any:
         if cls.LASTING:
-            views = getattr(mem, "views", None)
-            if views is not None:
-                view = views.get((cls, addr))
-                if view is None:
-                    view = views[cls, addr] = cls.make(mem, addr)
+            try:
+                return mem.views[cls, addr]  # type: ignore[attr-defined]
+            except KeyError:
+                view = mem.views[cls, addr] = cls.make(mem, addr)  # type: ignore[attr-defined]
                 return view
+            except AttributeError:  # a Memory without views
+                pass
         return cls.make(mem, addr)
 
     def make(cls, mem: Memory, addr: int) -> Any:
