@@ -51,6 +51,7 @@ class AddressSpace(MemoryAccess):
         self._starts: list[int] = []
         self.views: dict = {}  # the lasting structs' views (runtime.memory.Memory)
         self._last: Region | None = None  # the region the last locate found
+        self._before: Region | None = None  # and the one before it
 
     def map(self, name: str, base: int, size: int, perms: str = "rw") -> Region:
         if base % PAGE or size <= 0:
@@ -75,20 +76,25 @@ class AddressSpace(MemoryAccess):
 
     def locate(self, addr: int, size: int) -> tuple[memoryview, int]:
         """A writable view of the region holding [addr, addr+size) and addr's offset in it."""
-        r = self._last  # most accesses in a row are to one region (the arena)
+        # Accesses go mostly to one or two regions in turn (the arena, and TLS or a g0 stack).
+        r = self._last
         if r is not None and r.base <= addr and addr + size <= r.end:
+            return r.view, addr - r.base
+        r = self._before
+        if r is not None and r.base <= addr and addr + size <= r.end:
+            self._last, self._before = r, self._last
             return r.view, addr - r.base
         r = self.region_at(addr)
         if r is None or addr + size > r.end:
             raise MemoryFault(addr, size)
-        self._last = r
+        self._last, self._before = r, self._last
         return r.view, addr - r.base
 
     def close(self) -> None:
         """Unmap what nothing references any more; buffers still seen through runtime views (or a
         CPU) are left to the garbage collector, which unmaps them once the last view goes."""
         self.views.clear()
-        self._last = None
+        self._last = self._before = None
         for r in self.regions:
             try:
                 r.view.release()

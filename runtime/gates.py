@@ -35,7 +35,7 @@ def fs_offset(slot: int) -> int:
     return TLS_G_OFFSET + slot
 
 
-@dataclass(frozen=True)
+@dataclass(slots=True)  # not frozen: one is made per runtime call, and a frozen init costs twice
 class Frame:
     """The caller's view at a gate: ABI0 arguments at 8(SP), results after them."""
 

@@ -8,6 +8,7 @@ runtime must not assume more (in particular nothing of unicorn, which runtime/ n
 
 from __future__ import annotations
 
+import struct as _struct
 from typing import Protocol
 
 
@@ -51,16 +52,29 @@ def write(mem: Memory, addr: int, data: bytes) -> None:
         buf[off : off + len(data)] = data
 
 
+# size -> (unpack_from, pack_into, mask) of the unsigned little-endian integers loads and stores use.
+_WORDS = {
+    n: (_struct.Struct(f"<{c}").unpack_from, _struct.Struct(f"<{c}").pack_into, (1 << 8 * n) - 1)
+    for n, c in ((1, "B"), (2, "H"), (4, "I"), (8, "Q"))
+}
+
+
 def load(mem: Memory, addr: int, size: int, signed: bool = False) -> int:
     """A little-endian integer of `size` bytes at addr."""
     buf, off = mem.locate(addr, size)
-    return int.from_bytes(buf[off : off + size], "little", signed=signed)
+    if signed or size not in _WORDS:
+        return int.from_bytes(buf[off : off + size], "little", signed=signed)
+    return _WORDS[size][0](buf, off)[0]
 
 
 def store(mem: Memory, addr: int, size: int, value: int) -> None:
     """Store value as a little-endian integer of `size` bytes, wrapping as Go's integers do."""
     buf, off = mem.locate(addr, size)
-    buf[off : off + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+    codec = _WORDS.get(size)
+    if codec is None:
+        buf[off : off + size] = (value & ((1 << (8 * size)) - 1)).to_bytes(size, "little")
+    else:
+        codec[1](buf, off, value & codec[2])
 
 
 class MemoryAccess:

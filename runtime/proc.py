@@ -285,12 +285,13 @@ class Runtime:
             self.allgs.append(newg.addr)  # allgadd: publishes the G before it can run
         total = 4 * PTR_SIZE  # totalSize: extra space in case of reads slightly beyond frame
         sp = newg.stack.hi - total
-        newg.sched.clear()
-        newg.sched.sp = sp
+        sched = newg.sched
+        sched.clear()
+        sched.sp = sp
         newg.stktopsp = sp
-        newg.sched.pc = self.syms.goexit + 1  # + PCQuantum, so that the traceback sees goexit
-        newg.sched.g = newg.addr
-        gostartcallfn(newg.sched, fn)
+        sched.pc = self.syms.goexit + 1  # + PCQuantum, so that the traceback sees goexit
+        sched.g = newg.addr
+        gostartcallfn(sched, fn)
         newg.gopc = callerpc
         newg.startpc = fn.fn
         if self.is_system_goroutine(newg):
