@@ -93,12 +93,13 @@ class Sizes:
     spawn: int = 100_000  # goroutines
     preempt: int = 5_000_000  # loop iterations per spinner
     assemble: int = 50_000  # lines
+    alive: int = 1_000_000  # goroutines alive at once
     startup: int = 3  # runs (the best counts)
     engine: int = 20_000_000  # loop iterations for the raw engine figures
 
 
-QUICK = Sizes(compute=20_000, switch=200, channel=200, spawn=500, preempt=200_000, assemble=500, startup=1,
-              engine=200_000)  # fmt: skip
+QUICK = Sizes(compute=20_000, switch=200, channel=200, spawn=500, preempt=200_000, assemble=500, alive=1000,
+              startup=1, engine=200_000)  # fmt: skip
 _LOOP = b"\x48\xff\xc9\x75\xfb"  # DECQ CX; JNZ -5: the compute workload's loop, as bytes
 
 
@@ -167,6 +168,23 @@ def _run_program(text: str, n: int, config: Config, trace: Trace | None = None) 
     return (out.getvalue().decode() if status == 0 else f"exit status {status}"), wall, virtual
 
 
+def _run_alone(text: str, n: int) -> tuple[str, float, int]:
+    """`goemu run -D N=n` of a bench program in a process of its own, one P: (what it printed
+    on standard error, wall seconds, the process's peak resident memory in bytes)."""
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "bench.s")
+        with open(path, "w") as f:
+            f.write(text)
+        t0 = time.perf_counter()
+        child = subprocess.Popen([sys.executable, "-m", "emu", "run", "-D", f"N={n}", path],
+                                 stderr=subprocess.PIPE, env={**os.environ, "GOMAXPROCS": "1"})  # fmt: skip
+        out = child.stderr.read() if child.stderr else b""  # println writes to standard error
+        _, status, usage = os.wait4(child.pid, 0)
+        child.returncode = os.waitstatus_to_exitcode(status)
+        wall = time.perf_counter() - t0
+    return (out.decode() if child.returncode == 0 else f"exit status {child.returncode}"), wall, usage.ru_maxrss * 1024
+
+
 def _rate(text: str, n: int, small: int, config: Config, expect: str) -> tuple[float, bool]:
     """Work units per second of a program, its start-up and the first `small` units subtracted."""
     out, wall, _ = _run_program(text, n, config)
@@ -205,6 +223,10 @@ def bench(sizes: Sizes) -> tuple[dict[str, float], list[Result]]:
     results.append(Result("preempt", n / wall, "async preemptions/s", ok=out == "4\n",
                           note=f"{n:,} in {virtual / 1e6:.1f} ms of virtual time ({n / (virtual / 1e9):,.0f}/s"
                           " virtual), 4 spinners, one P, --timeslice 20us"))  # fmt: skip
+    out, wall, rss = _run_alone(bp.ALIVE, sizes.alive)
+    results.append(Result("alive", rss / 1e9, "GB peak RSS", target="< 8 GB at 1,000,000", ok=out == f"{sizes.alive + 1}\n",
+                          note=f"{sizes.alive:,} goroutines alive at once, {rss / sizes.alive:,.0f} bytes each,"
+                          f" created in {wall:.1f} s"))  # fmt: skip
     text = workload(sizes.assemble)
     t0 = time.perf_counter()
     assemble_source(text, "bench.s")
@@ -248,16 +270,26 @@ def table(limits: dict[str, float], results: list[Result]) -> str:
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(prog="goemu bench", description=__doc__.split("\n\n")[0])
     ap.add_argument("--quick", action="store_true", help="small sizes: checks the workloads, measures nothing")
-    ap.add_argument("--json", action="store_true", help="print the results as JSON")
+    ap.add_argument("--json", action="store_true", help="print the results as JSON too (the table goes to stderr)")
     args = ap.parse_args(argv)
     limits, results = bench(QUICK if args.quick else Sizes())
+    (sys.stderr if args.json else sys.stdout).write(table(limits, results))
     if args.json:
-        doc = {"python": platform.python_version(), "unicorn": unicorn.__version__, "quick": args.quick,
-               "limits": limits, "workloads": [{**asdict(r), "ratio": r.ratio} for r in results]}  # fmt: skip
+        doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "commit": _commit(), "python": platform.python_version(),
+               "unicorn": unicorn.__version__, "cpus": os.cpu_count(), "quick": args.quick, "limits": limits,
+               "workloads": [{**asdict(r), "ratio": r.ratio} for r in results]}  # fmt: skip
         print(json.dumps(doc, indent=1))
-    else:
-        sys.stdout.write(table(limits, results))
     return 0 if all(r.ok for r in results) else 1
+
+
+def _commit() -> str:
+    """The checkout's commit (with -dirty for uncommitted changes), or "" outside a git checkout."""
+    try:
+        r = subprocess.run(["git", "describe", "--always", "--dirty"], cwd=Path(__file__).resolve().parents[1],
+                           capture_output=True, text=True, timeout=10)  # fmt: skip
+    except (OSError, subprocess.SubprocessError):
+        return ""
+    return r.stdout.strip() if r.returncode == 0 else ""
 
 
 if __name__ == "__main__":

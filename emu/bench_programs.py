@@ -172,3 +172,23 @@ PREEMPT = fan_in(4, """
 loop:
 	DECQ	CX
 	JNZ	loop""")
+
+# 6. alive: main starts N goroutines and never yields (one P): they wait in the run queues, all
+# alive at once, until main prints NumGoroutine (N + 1) and the program exits.
+ALIVE = PRELUDE + """
+DATA	workerPC<>+0(SB)/8, $·worker(SB)
+GLOBL	workerPC<>(SB), RODATA, $8
+
+TEXT ·worker(SB), NOSPLIT, $0-0
+	RET
+
+TEXT main·main(SB), $24-0
+	MOVQ	$N, k-8(SP)
+spawn:
+	GO(workerPC<>)
+	DEC(k-8(SP))
+	JNZ	spawn
+	CALL	runtime·NumGoroutine(SB)
+	PRINTLN(0(SP))
+	RET
+"""

@@ -211,7 +211,7 @@ def parser() -> argparse.ArgumentParser:
 
     b = sub.add_parser("bench", help="measure goemu against the engine's limits", description="Run the benchmark workloads.")
     b.add_argument("--quick", action="store_true", help="small sizes: checks the workloads, measures nothing")
-    b.add_argument("--json", action="store_true", help="print the results as JSON")
+    b.add_argument("--json", action="store_true", help="print the results as JSON too (the table goes to stderr)")
     b.set_defaults(func=cmd_bench)
 
     t = sub.add_parser(

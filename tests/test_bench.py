@@ -22,7 +22,7 @@ def test_quick_bench_workloads_print_what_they_must():
     limits, results = bench(QUICK)
     assert [r.name for r in results] == [
         "spawn", "compute (fast)", "compute (deterministic)", "switch (fast)",
-        "switch (deterministic)", "channel", "preempt", "assemble", "start-up",
+        "switch (deterministic)", "channel", "preempt", "alive", "assemble", "start-up",
     ]  # fmt: skip
     assert [r.name for r in results if not r.ok] == []
     assert set(limits) == {"raw", "counted", "hook", "restart"} and all(v > 0 for v in limits.values())
@@ -32,6 +32,9 @@ def test_bench_json(capsys):
     import json
 
     assert main(["bench", "--quick", "--json"]) == 0
-    doc = json.loads(capsys.readouterr().out)
-    assert doc["quick"] is True and len(doc["workloads"]) == 9
+    out, err = capsys.readouterr()
+    doc = json.loads(out)
+    assert doc["quick"] is True and len(doc["workloads"]) == 10
+    assert err.splitlines()[0].startswith("goemu bench: Python ") and "alive" in err  # the table, on stderr
+    assert set(doc) == {"date", "commit", "python", "unicorn", "cpus", "quick", "limits", "workloads"}
     assert {w["name"]: w["ok"] for w in doc["workloads"]}["channel"] is True
