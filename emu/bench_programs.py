@@ -173,13 +173,17 @@ loop:
 	DECQ	CX
 	JNZ	loop""")
 
-# 6. alive: main starts N goroutines and never yields (one P): they wait in the run queues, all
-# alive at once, until main prints NumGoroutine (N + 1) and the program exits.
+# 6. alive: main starts N goroutines that block for ever (a receive from a nil channel); they
+# wait in the run queues, or parked once sysmon has preempted main, all alive at once until main
+# prints NumGoroutine (N + 1) and the program exits.
 ALIVE = PRELUDE + """
 DATA	workerPC<>+0(SB)/8, $·worker(SB)
 GLOBL	workerPC<>(SB), RODATA, $8
 
-TEXT ·worker(SB), NOSPLIT, $0-0
+TEXT ·worker(SB), $16-0
+	MOVQ	$0, 0(SP)
+	MOVQ	$0, 8(SP)
+	CALL	runtime·chanrecv1(SB)
 	RET
 
 TEXT main·main(SB), $24-0
