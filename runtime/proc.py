@@ -317,11 +317,12 @@ class Runtime:
         """Put a dead G on pp's free list; past 64, move them down to 32 onto the global lists."""
         if gp.atomicstatus != const._Gdead:
             raise Throw("gfput: bad status (not Gdead)")
-        stksize = gp.stack.hi - gp.stack.lo
+        stk = gp.stack
+        stksize = stk.hi - stk.lo
         if stksize != const._StackMin:
             # A grown stack is freed; gfget gives the G a new one of the starting size.
-            stack.stackfree(self, gp.stack.lo, stksize)
-            gp.stack.lo = gp.stack.hi = gp.stackguard0 = 0
+            stack.stackfree(self, stk.lo, stksize)
+            stk.lo = stk.hi = gp.stackguard0 = 0
         free = pp.gFree
         self._gpush(free.gList, gp)
         free.n += 1
@@ -353,9 +354,10 @@ class Runtime:
             return None
         gp = self._gpop(free.gList)
         free.n -= 1
-        if gp.stack.lo == 0:
+        stk = gp.stack
+        if stk.lo == 0:
             lo = stack.stackalloc(self, const._StackMin)
-            gp.stack.lo, gp.stack.hi = lo, lo + const._StackMin
+            stk.lo, stk.hi = lo, lo + const._StackMin
             gp.stackguard0 = lo + const._StackGuard
         return gp
 
@@ -637,9 +639,10 @@ class Runtime:
         """What mcall's assembly does before calling fn(g) on g0: save the caller's PC, SP and BP
         in g.sched. (goemu runs fn in Python; the switch to g0's stack is gateresume's.)"""
         gp = self.curg(mp)
-        gp.sched.pc = frame.return_pc
-        gp.sched.sp = frame.sp + 8
-        gp.sched.bp = frame.bp
+        sched = gp.sched
+        sched.pc = frame.return_pc
+        sched.sp = frame.sp + 8
+        sched.bp = frame.bp
         return gp
 
     def dropg(self, mp: M) -> None:
@@ -669,9 +672,10 @@ class Runtime:
         """mcall from inside a gate: g.sched enters the gate's resume entry (the code after the
         mcall) with the caller's return address still on the stack."""
         gp = self.curg(mp)
-        gp.sched.pc = self.syms.resume[gate_name]
-        gp.sched.sp = frame.sp
-        gp.sched.bp = frame.bp
+        sched = gp.sched
+        sched.pc = self.syms.resume[gate_name]
+        sched.sp = frame.sp
+        sched.bp = frame.bp
         return gp
 
     def park_m(self, mp: M, gp: G, reason: int, unlockf: Callable[[G], bool] | None = None) -> Gobuf:
