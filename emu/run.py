@@ -305,7 +305,7 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             ret = 0
         uc.reg_write(x86.UC_X86_REG_RAX, ret & ((1 << 64) - 1))
 
-    # The M's TLS block as words: tls[word(SLOT_SP)] is the gate's SP slot, and so on.
+    # The M's TLS block as words: tls[sp_word] is the gate's SP slot (FS:-16), and so on.
     view, off = space.locate(cpu.tls_block, TLS_BLOCK)
     tls = view[off : off + TLS_BLOCK].cast("Q")
     sp_word, bp_word, g0sp_word, switch_word = (
