@@ -21,9 +21,11 @@ from dataclasses import dataclass, field, replace
 from typing import BinaryIO, TextIO
 
 from unicorn import (
+    UC_ERR_INSN_INVALID,
     UC_HOOK_BLOCK,
     UC_HOOK_CODE,
     UC_HOOK_INSN,
+    UC_HOOK_INTR,
     UC_HOOK_MEM_INVALID,
     UC_MEM_FETCH_PROT,
     UC_MEM_FETCH_UNMAPPED,
@@ -57,7 +59,7 @@ from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Runtime, Symbols
 from runtime.stubs import assemble_stubs
 from runtime.trace import Trace
 
-from . import signals, syscalls, traceback
+from . import signals, syscalls, traceback, traps
 from .functab import functab
 from .insncount import InsnCounter
 from .machine import CPU, TLS_BLOCK, Machine
@@ -133,6 +135,8 @@ class Process:
     stderr: BinaryIO
     status: int | None = None
     fault: tuple[int, int] | None = None  # (access, address) of the last invalid memory access
+    trap: traps.Trap | None = None  # the CPU exception that ended the run (not a memory access)
+    privileged: frozenset[int] = frozenset()  # the instructions a level-3 thread may not run
     executed: int = 0
     hooks: list[Callable] = field(default_factory=list)  # keeps Unicorn's callbacks alive
     stopped_early: bool = False  # the current slice ended before its instruction count
@@ -215,7 +219,7 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
     names = trigger_names()
     proc = Process(m, rt, by_trigger, {a: names.get(n, n) for n, a in gates.items()}, stdout, stderr,
-                   fast=config.fast, on_insn=on_insn)  # fmt: skip
+                   fast=config.fast, on_insn=on_insn, privileged=frozenset(traps.privileged(image)))  # fmt: skip
     if config.fast:
         proc.timeouts = timeout_safe(image)
         origin = time.monotonic_ns()
@@ -343,8 +347,17 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         proc.fault = (access, address)
         return False
 
+    def on_interrupt(uc, intno, _data):  # type: ignore[no-untyped-def]
+        proc.trap = traps.interrupt(space, intno, uc.reg_read(x86.UC_X86_REG_RIP))
+        uc.emu_stop()
+
+    def on_privileged(uc, address, _size, _data):  # type: ignore[no-untyped-def]
+        if address in proc.privileged:  # stopped before it runs: Unicorn would let it
+            proc.trap = traps.general_protection(address)
+            uc.emu_stop()
+
     gate_end = GATE_BASE + len(proc.gates) * GATE_SLOT - 1
-    proc.hooks += [on_syscall, on_gate, on_invalid]
+    proc.hooks += [on_syscall, on_gate, on_invalid, on_interrupt, on_privileged]
     uc.hook_add(UC_HOOK_INSN, on_syscall, None, 1, 0, x86.UC_X86_INS_SYSCALL)
     # A block hook: each trigger is a translation block of one instruction (reached by a jump),
     # so it runs where a code hook would, and a ranged code hook slows every instruction by ~30%.
@@ -352,6 +365,9 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
     # Python runs (its positions count it), a code hook: it runs after that one.
     uc.hook_add(UC_HOOK_CODE if proc.on_insn else UC_HOOK_BLOCK, on_gate, None, GATE_BASE, gate_end)
     uc.hook_add(UC_HOOK_MEM_INVALID, on_invalid)
+    uc.hook_add(UC_HOOK_INTR, on_interrupt)
+    if proc.privileged:  # a code hook, which slows every instruction in its range: only if needed
+        uc.hook_add(UC_HOOK_CODE, on_privileged, None, min(proc.privileged), max(proc.privileged))
 
 
 def _stop(proc: Process, uc) -> None:  # type: ignore[no-untyped-def]
@@ -391,10 +407,11 @@ def _startpanic(proc: Process, mp: M | None, throwing: int = 0) -> list[str]:
     return out
 
 
-def _others(proc: Process) -> list[str]:
-    """Every live goroutine's traceback, each after a blank line (tracebackothers)."""
+def _others(proc: Process, current: int = 0) -> list[str]:
+    """Every live goroutine's traceback but the current one's, each after a blank line
+    (tracebackothers)."""
     out: list[str] = []
-    for g in (G(proc.machine.space, a) for a in proc.runtime.allgs):
+    for g in (G(proc.machine.space, a) for a in proc.runtime.allgs if a != current):
         if g.atomicstatus != const._Gdead and not proc.runtime.is_system_goroutine(g):
             out += ["", *traceback.goroutine(proc.machine.image, proc.machine.space, g)]
     return out
@@ -451,8 +468,8 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
                 return None
             stop = _run_piece(proc, cpu, budget)
             rnd.ran = True
-            if stop.error is not None:
-                return _fault(proc, cpu, stop.pc)
+            if stop.error is not None or proc.trap is not None:
+                return _fault(proc, cpu, stop)
             if proc.break_request:
                 return None
             if budget is not None:
@@ -566,22 +583,72 @@ def _wake(proc: Process, cpu: CPU, mp: M) -> bool:
     return True
 
 
-def _fault(proc: Process, cpu: CPU, pc: int) -> int:
-    """A fault in Go's words (sigpanic): below 0x1000 a nil dereference panic, else a fatal fault."""
-    access, addr = proc.fault or (UC_MEM_FETCH_UNMAPPED, pc)
-    code = 0x2 if access in _PROT_ACCESS else 0x1  # SEGV_ACCERR / SEGV_MAPERR
-    signal = f"[signal SIGSEGV: segmentation violation code={code:#x} addr={addr:#x} pc={pc:#x}]"
+SIGNAL_NAMES = {  # sigtable's names
+    "SIGSEGV": "SIGSEGV: segmentation violation",
+    "SIGFPE": "SIGFPE: floating-point exception",
+    "SIGILL": "SIGILL: illegal instruction",
+    "SIGTRAP": "SIGTRAP: trace trap",
+}
+USER_CS = 0x33  # the code segment selector of a Linux user thread, as dumpregs prints it
+DUMPREGS = ("rax", "rbx", "rcx", "rdx", "rdi", "rsi", "rbp", "rsp", "r8", "r9", "r10", "r11", "r12", "r13",
+            "r14", "r15", "rip", "rflags")  # fmt: skip
+
+
+def _fault(proc: Process, cpu: CPU, stop: Piece) -> int:
+    """A CPU exception in Go's words: sigpanic's panic or throw (SIGSEGV, SIGFPE), or the dump of
+    a fatal signal (SIGILL, SIGTRAP); exit status 2."""
+    trap = proc.trap or _memory_trap(proc, stop)
     mp = proc.runtime.allm[cpu.index]
-    if addr < 0x1000:
-        lines = [*_startpanic(proc, mp), "panic: runtime error: invalid memory address or nil pointer dereference", signal]
-    else:
-        lines = [f"unexpected fault address {addr:#x}", "fatal error: fault", *_startpanic(proc, mp, THROW_RUNTIME), signal]
     space, image = proc.machine.space, proc.machine.image
     gaddr = cpu.reg("r14")
-    if space.region_at(gaddr):
-        lines += ["", *traceback.fault(image, space, G(space, gaddr), pc, cpu.reg("rsp"), cpu.reg("rbp"))]
+    g = G(space, gaddr) if space.region_at(gaddr) else None
+    sp, bp = cpu.reg("rsp"), cpu.reg("rbp")
+    if trap.signal in ("SIGILL", "SIGTRAP"):
+        # The pc after INT3 is the trap's; its line is that of the INT3, as Go shows it.
+        here = [] if g is None else traceback.fault(image, space, g, trap.pc, sp, bp, after=trap.signal == "SIGTRAP")
+        lines = [*_startpanic(proc, mp, THROW_RUNTIME), SIGNAL_NAMES[trap.signal],
+                 f"PC={trap.pc:#x} m={mp.id} sigcode={trap.code}", *_instruction_bytes(space, trap), "",
+                 *here, *_others(proc, gaddr), "", *_dumpregs(cpu)]  # fmt: skip
+    else:
+        signal = f"[signal {SIGNAL_NAMES[trap.signal]} code={trap.code:#x} addr={trap.addr:#x} pc={trap.pc:#x}]"
+        if trap.signal == "SIGFPE":
+            lines = [*_startpanic(proc, mp), "panic: runtime error: integer divide by zero", signal]
+        elif trap.code in (1, 2) and trap.addr < 0x1000:  # SEGV_MAPERR, SEGV_ACCERR
+            lines = [*_startpanic(proc, mp), "panic: runtime error: invalid memory address or nil pointer dereference", signal]
+        else:
+            lines = [f"unexpected fault address {trap.addr:#x}", "fatal error: fault",
+                     *_startpanic(proc, mp, THROW_RUNTIME), signal]  # fmt: skip
+        if g is not None:
+            lines += ["", *traceback.fault(image, space, g, trap.pc, sp, bp)]
     proc.stderr.write(("\n".join(lines) + "\n").encode())
     return 2
+
+
+def _memory_trap(proc: Process, stop: Piece) -> traps.Trap:
+    """The trap of a run that Unicorn ended with an error: an invalid opcode or a memory access."""
+    if getattr(stop.error, "errno", None) == UC_ERR_INSN_INVALID:
+        return traps.invalid_opcode(stop.pc)
+    access, addr = proc.fault or (UC_MEM_FETCH_UNMAPPED, stop.pc)
+    return traps.Trap("SIGSEGV", 0x2 if access in _PROT_ACCESS else 0x1, addr, stop.pc)  # SEGV_ACCERR / MAPERR
+
+
+def _instruction_bytes(space, trap: traps.Trap) -> list[str]:  # type: ignore[no-untyped-def]
+    """sighandler's `instruction bytes:` line for SIGILL: the 16 bytes at the pc (fewer if the
+    page ends first)."""
+    if trap.signal != "SIGILL":
+        return []
+    n = 16
+    region = space.region_at(trap.pc)
+    if region is not None:
+        n = min(n, region.end - trap.pc)
+    data = space.read(trap.pc, n) if region is not None else b""
+    return ["instruction bytes:" + "".join(f" {b:#x}" for b in data)]
+
+
+def _dumpregs(cpu: CPU) -> list[str]:
+    """dumpregs: the general registers, rip, rflags and the segment selectors."""
+    regs = [(name, cpu.reg(name)) for name in DUMPREGS] + [("cs", USER_CS), ("fs", 0), ("gs", 0)]
+    return [f"{name:<7}{value:#x}" for name, value in regs]
 
 
 @dataclass

@@ -33,17 +33,23 @@ def _rmw(insn: capstone.CsInsn) -> bool:
     return any(op.access & _RMW == _RMW for op in mem) or bool(mem and insn.id in _EXCHANGES)
 
 
-def rmw_instructions(image: Image) -> Iterator[tuple[str, int, str]]:
-    """(function, address, instruction) of each instruction that reads and writes the same memory
-    operand, in every function of the image."""
+def instructions(image: Image) -> Iterator[tuple[str, capstone.CsInsn]]:
+    """(function, instruction, decoded in detail) of every function of the image."""
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     md.detail = True
     text = image.sections["text"]
     for f in image.funcs:
         start = f.addr - text.addr
         for insn in md.disasm(bytes(text.data[start : start + f.size]), f.addr):
-            if _rmw(insn):
-                yield f.name, insn.address, f"{insn.mnemonic} {insn.op_str}"
+            yield f.name, insn
+
+
+def rmw_instructions(image: Image) -> Iterator[tuple[str, int, str]]:
+    """(function, address, instruction) of each instruction that reads and writes the same memory
+    operand, in every function of the image."""
+    for name, insn in instructions(image):
+        if _rmw(insn):
+            yield name, insn.address, f"{insn.mnemonic} {insn.op_str}"
 
 
 def timeout_safe(image: Image) -> bool:

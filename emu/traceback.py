@@ -85,8 +85,12 @@ def goroutine(
     return [head, *_frames(image, mem, g, start, hidden), *created_by(image, g)]
 
 
-def fault(image: Image, mem: Memory, g: G, pc: int, sp: int, bp: int) -> list[str]:
-    """The traceback of g, which faulted at pc with the CPU's SP and BP (sigpanic's view)."""
+def fault(image: Image, mem: Memory, g: G, pc: int, sp: int, bp: int, after: bool = False) -> list[str]:
+    """The traceback of g, which faulted at pc with the CPU's SP and BP (sigpanic's view); with
+    `after`, pc is just past the trapping instruction (INT3), whose line the frame shows."""
+    if after:
+        return [f"goroutine {g.goid} [{status(g)}]:", *_frames(image, mem, g, Cursor(pc, sp, bp), 0),
+                *created_by(image, g)]  # fmt: skip
     return goroutine(image, mem, g, pc, return_pc=False, sp=sp, bp=bp)
 
 

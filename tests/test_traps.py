@@ -1,0 +1,127 @@
+"""CPU exceptions end a program as Linux and Go 1.19 end it: SIGILL and SIGTRAP dump the signal,
+the goroutines and the registers; a divide error panics (SIGFPE); a privileged instruction or an
+INT n is a general-protection fault, SIGSEGV with code 0x80 (SI_KERNEL), which Go throws."""
+
+import io
+
+import pytest
+
+from asm import assemble_source, link
+from emu.run import Config, Limits, boot, build, run_process
+from emu.traps import privileged
+
+# Registers set to known values before the trap; rsp, rbp and r14 (g) are the goroutine's own.
+SET = "".join(f"\tMOVQ ${v:#x}, {r}\n" for r, v in (
+    ("AX", 0x1A), ("BX", 0x1B), ("CX", 0x1C), ("DX", 0x1D), ("DI", 0x1E), ("SI", 0x1F), ("R8", 0x8),
+    ("R9", 0x9), ("R10", 0x10), ("R11", 0x11), ("R12", 0x12), ("R13", 0x13), ("R15", 0x15),
+))  # fmt: skip
+GO_WORKER = "\tLEAQ ·w(SB), AX\n\tMOVQ AX, fn-8(SP)\n\tLEAQ fn-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·newproc(SB)\n"
+
+
+def run_main(tmp_path, body: str, extra: str = ""):
+    """Run `main.main` with body (line 3 on); returns (status, stderr, path, the stopped CPU)."""
+    src = tmp_path / "prog.s"
+    src.write_text(f'#include "textflag.h"\nTEXT main·main(SB), $16-0\n{body}\tRET\n{extra}')
+    image, gates = build([str(src)])
+    out, err = io.BytesIO(), io.BytesIO()
+    proc = boot(image, gates, out, err, Config(gomaxprocs=1))
+    status = run_process(proc, Limits(max_insns=1_000_000))
+    cpu = proc.machine.cpus[0]
+    regs = {r: cpu.reg(r) for r in ("rsp", "rbp", "r14", "rip", "rflags")}
+    main = image.symbols["main.main"].addr
+    code = bytes(image.sections["text"].data[main - image.sections["text"].addr :][:256])
+    proc.machine.close()
+    return status, err.getvalue().decode(), str(src), regs, main, code, image
+
+
+def after(image, source: str) -> int:
+    """The offset in main.main of the instruction after the one written `source`."""
+    insns = [i for i in image.symbols["main.main"].text.instructions if i.code]
+    return next(b.offset for a, b in zip(insns, insns[1:], strict=False) if a.source == source)
+
+
+def dump(regs: dict[str, int]) -> str:
+    """dumpregs for the values SET gives, and the CPU's own rsp, rbp, r14, rip and rflags."""
+    values = [("rax", 0x1A), ("rbx", 0x1B), ("rcx", 0x1C), ("rdx", 0x1D), ("rdi", 0x1E), ("rsi", 0x1F),
+              ("rbp", regs["rbp"]), ("rsp", regs["rsp"]), ("r8", 0x8), ("r9", 0x9), ("r10", 0x10), ("r11", 0x11),
+              ("r12", 0x12), ("r13", 0x13), ("r14", regs["r14"]), ("r15", 0x15), ("rip", regs["rip"]),
+              ("rflags", regs["rflags"]), ("cs", 0x33), ("fs", 0), ("gs", 0)]  # fmt: skip
+    return "".join(f"{name:<7}{value:#x}\n" for name, value in values)
+
+
+def test_an_invalid_opcode_is_sigill_with_the_instruction_bytes(tmp_path):
+    status, err, src, regs, main, code, _ = run_main(tmp_path, SET + "\tBYTE $0x0f; BYTE $0x0b\n")
+    pc = main + 14 + 13 * 7  # the prologue, then 13 MOVQ $imm, reg of 7 bytes each
+    assert code[pc - main : pc - main + 2] == b"\x0f\x0b" and regs["rip"] == pc
+    bytes_ = "".join(f" {b:#x}" for b in code[pc - main : pc - main + 16])
+    assert status == 2
+    assert err == (
+        f"SIGILL: illegal instruction\nPC={pc:#x} m=0 sigcode=2\ninstruction bytes:{bytes_}\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:16 +{pc - main:#x}\n\n" + dump(regs)
+    )
+
+
+def test_int3_is_sigtrap_after_it_with_the_other_goroutines(tmp_path):
+    worker = "TEXT ·w(SB), NOSPLIT, $0-0\n\tRET\n"
+    status, err, src, regs, main, _, image = run_main(tmp_path, GO_WORKER + SET + "\tINT $3\n", worker)
+    pc = regs["rip"]  # just past the INT $3: the trap's pc; the frame shows the INT's line
+    assert status == 2
+    assert err == (
+        f"SIGTRAP: trace trap\nPC={pc:#x} m=0 sigcode=128\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:21 +{pc - main:#x}\n\n"
+        f"goroutine 5 [runnable]:\nmain.w()\n\t{src}:24\ncreated by main.main\n\t{src}:7 +{after(image, 'CALL runtime·newproc(SB)'):#x}\n\n"
+        + dump(regs)
+    )
+
+
+@pytest.mark.parametrize("insn", ["HLT", "CLI", "STI", "OUTB", "INB", "RDMSR", "WRMSR", "INT $0x21",
+                                  "INT $0x80"])  # fmt: skip
+def test_privileged_instructions_and_int_n_are_general_protection_faults(tmp_path, insn):
+    status, err, src, regs, main, _, _ = run_main(tmp_path, f"\tMOVQ $1, AX\n\t{insn}\n")
+    pc = main + 14 + 7  # the prologue, MOVQ $1, AX
+    assert status == 2
+    assert err == (
+        "unexpected fault address 0x0\nfatal error: fault\n"
+        f"[signal SIGSEGV: segmentation violation code=0x80 addr=0x0 pc={pc:#x}]\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:4 +{pc - main:#x}\n"
+    )
+
+
+def test_a_divide_error_panics_with_sigfpe(tmp_path):
+    body = "\tMOVQ $0, CX\n\tMOVQ $7, AX\n\tXORQ DX, DX\n\tDIVQ CX\n"
+    status, err, src, regs, main, _, _ = run_main(tmp_path, body)
+    pc = regs["rip"]
+    assert status == 2
+    assert err == (
+        "panic: runtime error: integer divide by zero\n"
+        f"[signal SIGFPE: floating-point exception code=0x1 addr={pc:#x} pc={pc:#x}]\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:6 +{pc - main:#x}\n"
+    )
+
+
+def test_privileged_finds_what_level_3_may_not_run():
+    body = ["HLT", "CLI", "STI", "OUTB", "INB", "RDMSR", "WRMSR", "MOVQ CR0, AX", "INVLPG (AX)"]
+    allowed = ["CPUID", "RDTSC", "SYSCALL", "NOP", "MOVQ AX, BX", "IRETQ", "PAUSE"]
+    text = '#include "textflag.h"\nTEXT main·main(SB), NOSPLIT, $0-0\n' + "".join(f"\t{i}\n" for i in allowed + body)
+    image = link([assemble_source(text, "t.s")], allow_undefined=True)
+    listing = {i.offset: i.source.replace(" ", "") for i in image.symbols["main.main"].text.instructions}
+    main = image.symbols["main.main"].addr
+    found = [listing.get(a - main, "") for a in privileged(image)]
+    assert found == [i.replace(" ", "") for i in body]
+
+
+@pytest.mark.parametrize(
+    ("body", "code", "addr"),
+    [("\tMOVQ $0x123456789000, BX\n\tMOVQ (BX), AX\n", 0x1, 0x123456789000),  # unmapped
+     ("\tLEAQ main·main(SB), BX\n\tMOVQ AX, (BX)\n", 0x2, None)],  # the text is read-only
+)  # fmt: skip
+def test_faults_above_the_first_page_are_thrown(tmp_path, body, code, addr):
+    status, err, src, regs, main, _, image = run_main(tmp_path, body)
+    pc = main + after(image, body.split("\n")[0].strip())
+    addr = main if addr is None else addr
+    assert status == 2
+    assert err == (
+        f"unexpected fault address {addr:#x}\nfatal error: fault\n"
+        f"[signal SIGSEGV: segmentation violation code={code:#x} addr={addr:#x} pc={pc:#x}]\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:4 +{pc - main:#x}\n"
+    )
