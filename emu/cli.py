@@ -139,6 +139,7 @@ def run_config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Co
         debug=parsedebugvars(environ.get("GODEBUG", "")),
         timeslice=args.timeslice,
         max_stack=args.max_stack,
+        max_memory=args.max_memory,
     )
     return config, Limits(max_insns=args.max_insns, timeout=args.timeout)
 
@@ -155,6 +156,17 @@ def duration(text: str) -> int:
     if ns <= 0:
         raise argparse.ArgumentTypeError(f"duration {text!r} must be positive")
     return ns
+
+
+_SIZES = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
+
+
+def memory_size(text: str) -> int:
+    """A positive size in GOMEMLIMIT's syntax (a number of bytes, or with B, KiB, MiB, GiB, TiB)."""
+    m = re.fullmatch(r"(\d+)(B|KiB|MiB|GiB|TiB)?", text.strip())
+    if not m or int(m.group(1)) == 0:
+        raise argparse.ArgumentTypeError(f"invalid size {text!r} (examples: 65536, 512MiB, 2GiB)")
+    return int(m.group(1)) * _SIZES[m.group(2) or "B"]
 
 
 def _add_asm_flags(p: argparse.ArgumentParser) -> None:
@@ -181,6 +193,13 @@ def _add_machine_flags(p: argparse.ArgumentParser) -> None:
         default=MAX_STACK,
         metavar="BYTES",
         help="goroutine stack size limit (debug.SetMaxStack; default 1000000000)",
+    )
+    p.add_argument(
+        "--max-memory",
+        type=memory_size,
+        default=0,
+        metavar="SIZE",
+        help="limit of the emulated heap and stacks together (GOMEMLIMIT's syntax: 512MiB, 2GiB)",
     )
 
 

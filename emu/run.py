@@ -53,7 +53,7 @@ from runtime.gates import (
     trigger_names,
 )
 from runtime.layout import G, Gobuf, M, const, go_asm_h
-from runtime.malloc import Arena
+from runtime.malloc import Arena, OutOfMemory
 from runtime.preempt import async_preempt_stack
 from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Runtime, Symbols
 from runtime.stubs import assemble_stubs
@@ -98,6 +98,7 @@ class Config:
     debug: DebugVars = field(default_factory=DebugVars)  # GODEBUG
     timeslice: int = sysmon.FORCE_PREEMPT_NS  # forcePreemptNS, in nanoseconds
     max_stack: int = stack.MAX_STACK  # maxstacksize, in bytes
+    max_memory: int = 0  # --max-memory: the heap and stacks together, in bytes; 0: the arena's size
 
     def __post_init__(self) -> None:
         if self.gomaxprocs <= 0:
@@ -214,6 +215,7 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     )
     rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=config.gomaxprocs)
     rt.debug, rt.forcePreemptNS, rt.maxstacksize = config.debug, config.timeslice, config.max_stack
+    rt.arena.budget.limit = config.max_memory
     rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
     handlers = entries()
     by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
@@ -259,19 +261,18 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
     """Run a runtime function for the M on this CPU (called at frame, for a gate); returns (ok,
     its result). A sleeping M's CPU stops; a panic, a throw or a deadlock end the program in
     Go's words."""
-    rt, space = proc.runtime, proc.machine.space
+    space = proc.machine.space
     try:
         return True, fn()
     except Blocked:
         _stop(proc, uc)
     except GoPanic as p:
         assert mp is not None  # only a goroutine's call into the runtime panics
-        gp, image = rt.curg(mp), proc.machine.image
-        if frame is None:
-            where = traceback.goroutine(image, space, gp)
-        else:  # walked from the caller, as it is once the call returns
-            where = traceback.goroutine(image, space, gp, frame.return_pc, sp=frame.sp + 8, bp=frame.bp)
-        _die(proc, uc, [*_startpanic(proc, mp), f"panic: {p}", "", *where])
+        _die(proc, uc, [*_startpanic(proc, mp), f"panic: {p}", "", *_caller(proc, mp, frame)])
+    except OutOfMemory as e:  # mallocgc's message, then its throw
+        where = ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
+        _die(proc, uc, [f"runtime: out of memory: {e}", "fatal error: out of memory",
+                        *_startpanic(proc, mp, THROW_RUNTIME), *where])  # fmt: skip
     except Abort as a:
         pc = a.args[0]
         _die(proc, uc, ["SIGTRAP: trace trap", f"PC={pc:#x} m={mp.id if mp else 0} sigcode=128"])
@@ -283,6 +284,15 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
     except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
         _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
     return False, None
+
+
+def _caller(proc: Process, mp: M, frame: Frame | None) -> list[str]:
+    """The traceback of the goroutine that called into the runtime at frame, walked from its
+    caller as it is once the call returns (without a frame: from its g.sched)."""
+    gp, image, space = proc.runtime.curg(mp), proc.machine.image, proc.machine.space
+    if frame is None:
+        return traceback.goroutine(image, space, gp)
+    return traceback.goroutine(image, space, gp, frame.return_pc, sp=frame.sp + 8, bp=frame.bp)
 
 
 def _install_hooks(proc: Process, cpu: CPU) -> None:

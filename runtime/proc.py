@@ -30,7 +30,7 @@ from .debug import DebugVars
 from .errors import Deadlock, Throw
 from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
-from .malloc import Arena, OutOfMemory
+from .malloc import Arena
 from .memory import Memory, load, store
 from .symtab import Functab
 from .trace import Trace
@@ -133,8 +133,8 @@ class Runtime:
 
     def __post_init__(self) -> None:
         half = self.arena.size // 2
-        self.stacks = Arena(self.arena.base + half, half)
-        self.arena = Arena(self.arena.base, half)
+        self.stacks = Arena(self.arena.base + half, half, budget=self.arena.budget)
+        self.arena = Arena(self.arena.base, half, budget=self.arena.budget)
         self.sched = Schedt(self.mem, self.arena.alloc(Schedt.STRUCT.size, 64))
         self.zerobase = self.arena.alloc(8, 8)  # runtime.zerobase: the address of every 0-byte object
         self.debuglock = self.arena.alloc(8, 8)  # the mutex of print's output
@@ -1119,10 +1119,7 @@ def mallocgc(rt: Runtime, mp: M, frame: Frame) -> None:
         frame.set_u64(24, rt.zerobase)
         return
     align = 8 if size >= 8 else 1 << (size - 1).bit_length()
-    try:
-        frame.set_u64(24, rt.arena.alloc(size, align))
-    except OutOfMemory:
-        raise Throw("out of memory") from None
+    frame.set_u64(24, rt.arena.alloc(size, align))  # OutOfMemory: the emulator's fatal error
 
 
 @gate("runtime.lockOSThread")

@@ -115,6 +115,21 @@ def test_run_rejects_bad_limits():
     r = goemu("run", "--fast", "--max-insns", "10", "samples/hello.s")
     assert r.returncode == 2
     assert r.stderr == "goemu run: --max-insns counts instructions in deterministic mode only (not with --fast)\n"
+    for bad in ("0", "12XB", "-1MiB", "1.5GiB"):
+        r = goemu("run", f"--max-memory={bad}", "samples/hello.s")
+        assert r.returncode == 2
+        assert r.stderr.splitlines()[-1] == (
+            f"goemu run: error: argument --max-memory: invalid size '{bad}' (examples: 65536, 512MiB, 2GiB)"
+        )
+    r = goemu("run", "--max-memory", "64MiB", "samples/hello.s")
+    assert (r.returncode, r.stdout) == (0, "hello, world!\n")
+
+
+def test_memory_size_is_gomemlimit_syntax():
+    from emu.cli import memory_size
+
+    assert [memory_size(t) for t in ("65536", "100B", "4KiB", "512MiB", "2GiB", "1TiB")] == [
+        65536, 100, 4096, 512 << 20, 2 << 30, 1 << 40]  # fmt: skip
 
 
 def test_run_timeout_stops_a_spinning_program(tmp_path):

@@ -4,7 +4,7 @@ import io
 
 import pytest
 
-from emu.run import Config, Limits, build, run
+from emu.run import Config, Limits, boot, build, run, run_process
 
 MAKECHAN = "\tMOVQ $8, 0(SP)\n\tMOVQ $1, 8(SP)\n\tCALL runtime·makechan(SB)\n\tMOVQ 16(SP), AX\n\tMOVQ AX, c-8(SP)\n"
 CLOSE = "\tMOVQ c-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·closechan(SB)\n"
@@ -109,3 +109,22 @@ def test_morestack_on_g0_is_fatal_as_in_go(tmp_path):
     morestack = build([str(src)])[0].symbols["runtime.morestack"]
     call = next(i for i in morestack.text.instructions if i.text == "CALL\truntime.abort(SB)")
     assert lines[2:] == [f"PC={morestack.addr + call.offset:#x} m=0 sigcode=128"]
+
+
+def test_out_of_memory_under_max_memory(tmp_path):
+    src = tmp_path / "prog.s"
+    src.write_text(
+        "TEXT main·main(SB), $32-0\nloop:\n\tMOVQ $1048576, 0(SP)\n\tMOVQ $0, 8(SP)\n\tMOVB $1, 16(SP)\n"
+        "\tCALL runtime·mallocgc(SB)\n\tJMP loop\n"
+    )
+    image, gates = build([str(src)])
+    out, err = io.BytesIO(), io.BytesIO()
+    proc = boot(image, gates, out, err, Config(gomaxprocs=1, max_memory=8 << 20))
+    status = run_process(proc, Limits())
+    used = proc.runtime.arena.budget.used  # the runtime's own objects, then seven 1 MiB blocks
+    proc.machine.close()
+    assert 7 << 20 < used <= 8 << 20 < used + (1 << 20)
+    assert (status, err.getvalue().decode()) == (2, (
+        f"runtime: out of memory: cannot allocate 1048576-byte block ({used} in use)\nfatal error: out of memory\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:6 +0x38\n"
+    ))  # fmt: skip
