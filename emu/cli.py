@@ -130,6 +130,8 @@ def run_config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Co
         raise ValueError("--max-insns counts instructions in deterministic mode only (not with --fast)")
     if args.max_insns < 0 or args.timeout < 0:
         raise ValueError("--max-insns and --timeout must not be negative")
+    if args.max_goroutines < 0:
+        raise ValueError("--max-goroutines must not be negative")
     if args.max_stack < STACK_MIN:
         raise ValueError(f"--max-stack must be at least {STACK_MIN} bytes (one starting stack)")
     config = Config(
@@ -140,6 +142,8 @@ def run_config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Co
         timeslice=args.timeslice,
         max_stack=args.max_stack,
         max_memory=args.max_memory,
+        max_goroutines=args.max_goroutines,
+        max_output=args.max_output,
     )
     return config, Limits(max_insns=args.max_insns, timeout=args.timeout)
 
@@ -200,6 +204,12 @@ def _add_machine_flags(p: argparse.ArgumentParser) -> None:
         default=0,
         metavar="SIZE",
         help="limit of the emulated heap and stacks together (GOMEMLIMIT's syntax: 512MiB, 2GiB)",
+    )
+    p.add_argument(
+        "--max-goroutines", type=int, default=0, metavar="N", help="stop when a go statement would make N+1 alive"
+    )
+    p.add_argument(
+        "--max-output", type=memory_size, default=0, metavar="SIZE", help="stop after SIZE bytes of output (64KiB)"
     )
 
 

@@ -38,7 +38,7 @@ import runtime.api  # noqa: F401  (registers the gates)
 from asm import AsmError, Object, Options, Pos, assemble_file, link
 from runtime import schedtrace, stack, sysmon
 from runtime.debug import DebugVars
-from runtime.errors import Abort, Deadlock, GoPanic, Throw
+from runtime.errors import Abort, Deadlock, GoPanic, LimitReached, Throw
 from runtime.gates import (
     GATES,
     SLOT_BP,
@@ -99,6 +99,8 @@ class Config:
     timeslice: int = sysmon.FORCE_PREEMPT_NS  # forcePreemptNS, in nanoseconds
     max_stack: int = stack.MAX_STACK  # maxstacksize, in bytes
     max_memory: int = 0  # --max-memory: the heap and stacks together, in bytes; 0: the arena's size
+    max_goroutines: int = 0  # --max-goroutines: goroutines alive at once; 0: no limit
+    max_output: int = 0  # --max-output: bytes written to standard output and error; 0: no limit
 
     def __post_init__(self) -> None:
         if self.gomaxprocs <= 0:
@@ -216,7 +218,8 @@ def boot(image, gates: dict[str, int], stdout: BinaryIO, stderr: BinaryIO, confi
     rt = Runtime(m.space, Arena(ARENA_BASE, ARENA_SIZE), syms, G0_STACKS_BASE, gomaxprocs=config.gomaxprocs)
     rt.debug, rt.forcePreemptNS, rt.maxstacksize = config.debug, config.timeslice, config.max_stack
     rt.arena.budget.limit = config.max_memory
-    rt.write = lambda fd, data: (stdout if fd == 1 else stderr).write(data)
+    rt.write = _output(stdout, stderr, config.max_output)
+    rt.maxgoroutines = config.max_goroutines
     handlers = entries()
     by_trigger = {a: handlers.get(n, n) for n, a in gates.items()}
     names = trigger_names()
@@ -269,6 +272,8 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
     except GoPanic as p:
         assert mp is not None  # only a goroutine's call into the runtime panics
         _die(proc, uc, [*_startpanic(proc, mp), f"panic: {p}", "", *_caller(proc, mp, frame)])
+    except LimitReached as e:
+        _die(proc, uc, [_stopped(proc, str(e), frame.return_pc if frame else uc.reg_read(x86.UC_X86_REG_RIP))])
     except OutOfMemory as e:  # mallocgc's message, then its throw
         where = ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
         _die(proc, uc, [f"runtime: out of memory: {e}", "fatal error: out of memory",
@@ -311,7 +316,11 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         nr = uc.reg_read(x86.UC_X86_REG_RAX)
         args = [uc.reg_read(r) for r in (x86.UC_X86_REG_RDI, x86.UC_X86_REG_RSI, x86.UC_X86_REG_RDX)]
         mp = proc.runtime.allm[cpu.index]
-        ret = syscalls.dispatch(proc, mp, nr, args)
+        try:
+            ret = syscalls.dispatch(proc, mp, nr, args)
+        except LimitReached as e:  # the stop is at the instruction after the SYSCALL
+            _die(proc, uc, [_stopped(proc, str(e), uc.reg_read(x86.UC_X86_REG_RIP))])
+            return
         if ret is None:  # the process exits, or the thread sleeps
             _stop(proc, uc)
             if proc.status is not None:
@@ -571,12 +580,33 @@ def _sysmon(proc: Process) -> None:
 
 
 def _limit_reached(proc: Process, cpu: CPU, what: str) -> int:
-    """Stop the program, saying where the CPU next to run stands (pc=0x401034 main.main+0x34)."""
-    pc = cpu.reg("rip")
+    """Stop the program, saying where the CPU next to run stands."""
+    proc.stderr.write((_stopped(proc, what, cpu.reg("rip")) + "\n").encode())
+    return 2
+
+
+def _stopped(proc: Process, what: str, pc: int) -> str:
+    """`goemu: stopped after <what> (pc=0x401034 main.main+0x34)`."""
     sym = proc.machine.image.symbol_at(pc)
     where = "" if sym is None else f" {sym.name}" + (f"+{pc - sym.addr:#x}" if pc > sym.addr else "")
-    proc.stderr.write(f"goemu: stopped after {what} (pc={pc:#x}{where})\n".encode())
-    return 2
+    return f"goemu: stopped after {what} (pc={pc:#x}{where})"
+
+
+def _output(stdout: BinaryIO, stderr: BinaryIO, limit: int) -> Callable[[int, bytes], None]:
+    """The runtime's write to fd 1 or 2; past `limit` bytes in all (0: none) it writes what fits
+    and stops the program (LimitReached)."""
+    written = 0
+
+    def write(fd: int, data: bytes) -> None:
+        nonlocal written
+        if limit and written + len(data) > limit:
+            (stdout if fd == 1 else stderr).write(data[: limit - written])
+            written = limit
+            raise LimitReached(f"--max-output {limit} bytes")
+        written += len(data)
+        (stdout if fd == 1 else stderr).write(data)
+
+    return write
 
 
 def _wake(proc: Process, cpu: CPU, mp: M) -> bool:

@@ -27,7 +27,7 @@ from typing import NoReturn
 
 from . import stack, sysmon, time
 from .debug import DebugVars
-from .errors import Deadlock, Throw
+from .errors import Deadlock, LimitReached, Throw
 from .gates import Frame, gate
 from .layout import Funcval, G, Gobuf, M, P, Schedt, const
 from .malloc import Arena
@@ -121,6 +121,7 @@ class Runtime:
     semtable: int = 0  # address of the semaphore roots, allocated on first use
     debug: DebugVars = field(default_factory=DebugVars)  # GODEBUG
     forcePreemptNS: int = sysmon.FORCE_PREEMPT_NS  # goemu run --timeslice
+    maxgoroutines: int = 0  # goemu run --max-goroutines; 0: no limit
     maxstacksize: int = stack.MAX_STACK  # goemu run --max-stack (debug.SetMaxStack)
     stackpool: dict[int, list[int]] = field(default_factory=dict)  # freed stacks by size
     sigpending: set[int] = field(default_factory=set)  # Ms (by address) a SIGURG was sent to
@@ -268,6 +269,8 @@ class Runtime:
 
     def newproc(self, mp: M, fn: Funcval, callerpc: int = 0) -> G:
         """The go statement: a runnable G for fn in the current P's runnext."""
+        if self.maxgoroutines and self.gcount() >= self.maxgoroutines:  # goemu's, not Go's
+            raise LimitReached(f"--max-goroutines {self.maxgoroutines}")
         pp = P(self.mem, mp.p)
         newg = self.newproc1(fn, pp, callerpc)
         if self.trace:
@@ -305,6 +308,11 @@ class Runtime:
         newg.goid = pp.goidcache
         pp.goidcache += 1
         return newg
+
+    def gcount(self) -> int:
+        """The goroutines alive: all Gs but the free ones and the runtime's own (sched.ngsys)."""
+        free = self.sched.gFree.n + sum(pp.gFree.n for pp in self.allp)
+        return len(self.allgs) - free - self.sched.ngsys
 
     def is_system_goroutine(self, gp: G) -> bool:
         """isSystemGoroutine: started at a runtime function other than runtime.main (known by the
@@ -1105,9 +1113,8 @@ def goparkunlock(rt: Runtime, mp: M, frame: Frame) -> Gobuf:
 
 @gate("runtime.NumGoroutine", args=8)
 def NumGoroutine(rt: Runtime, mp: M, frame: Frame) -> None:
-    """gcount(): all Gs but the free ones and the runtime's own (sched.ngsys)."""
-    free = rt.sched.gFree.n + sum(pp.gFree.n for pp in rt.allp)
-    frame.set_u64(0, len(rt.allgs) - free - rt.sched.ngsys)
+    """gcount(): the goroutines alive."""
+    frame.set_u64(0, rt.gcount())
 
 
 @gate("runtime.mallocgc", args=32)

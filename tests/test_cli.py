@@ -147,3 +147,35 @@ def test_fast_mode_runs_on_the_host_clock():
     lines = r.stderr.splitlines()
     assert r.returncode == 0 and lines[:3] == ["woke after 10 ms", "woke after 20 ms", "woke after 30 ms"]
     assert lines[3].startswith("elapsed ms: ")  # a wall-clock figure: timing is not asserted
+
+
+def test_max_goroutines_and_max_output_stop_the_program_where_it_stands(tmp_path):
+    many = tmp_path / "many.s"
+    many.write_text(
+        '#include "textflag.h"\nDATA wPC<>+0(SB)/8, $·w(SB)\nGLOBL wPC<>(SB), RODATA, $8\n'
+        "TEXT ·w(SB), NOSPLIT, $0-0\n\tRET\nTEXT main·main(SB), $16-0\nloop:\n\tLEAQ wPC<>(SB), AX\n"
+        "\tMOVQ AX, 0(SP)\n\tCALL runtime·newproc(SB)\n\tJMP loop\n"
+    )
+    r = goemu_env({"GOMAXPROCS": "1"}, "run", "--max-goroutines", "100", str(many))
+    # main and 99 goroutines are alive: the 100th go statement stops at newproc's return address
+    assert (r.returncode, r.stdout, r.stderr) == (
+        2, "", "goemu: stopped after --max-goroutines 100 (pc=0x40104d main.main+0x2d)\n")  # fmt: skip
+    out = tmp_path / "out.s"
+    out.write_text("TEXT main·main(SB), $16-0\nloop:\n\tMOVQ $65, 0(SP)\n\tCALL runtime·printint(SB)\n\tJMP loop\n")
+    r = goemu("run", "--max-output", "11", str(out))
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == "65656565656goemu: stopped after --max-output 11 bytes (pc=0x40102a main.main+0x2a)\n"
+    r = goemu("run", "--max-goroutines", "-1", "samples/hello.s")
+    assert (r.returncode, r.stderr) == (2, "goemu run: --max-goroutines must not be negative\n")
+
+
+def test_max_output_stops_a_raw_write_system_call(tmp_path):
+    src = tmp_path / "w.s"
+    src.write_text(
+        '#include "textflag.h"\nDATA msg<>+0(SB)/6, $"hello\\n"\nGLOBL msg<>(SB), RODATA, $8\nTEXT main·main(SB), $0-0\nloop:\n'
+        "\tMOVQ $1, AX\n\tMOVQ $1, DI\n\tLEAQ msg<>(SB), SI\n\tMOVQ $6, DX\n\tSYSCALL\n\tJMP loop\n"
+    )
+    r = goemu("run", "--max-output", "8", str(src))
+    # what fits is written; the program stops at the SYSCALL (0x1c: four 7-byte MOVs/LEAQ, no frame)
+    assert (r.returncode, r.stdout, r.stderr) == (
+        2, "hello\nhe", "goemu: stopped after --max-output 8 bytes (pc=0x40101c main.main+0x1c)\n")  # fmt: skip
