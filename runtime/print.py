@@ -76,16 +76,20 @@ def printsp(rt: Runtime, mp: M, frame: Frame) -> None:
 EBADF, EFAULT = 9, 14
 
 
+WRITE_CHUNK = 1 << 20  # bytes of guest memory copied at a time by a write
+
+
 def write1(rt: Runtime, fd: int, p: int, n: int) -> int:
     """The write system call, to the program's standard output and error only (the guest never
     touches files): n, or -errno. Both runtime·write and SYSCALL write come here."""
     if fd not in (1, 2):
         return -EBADF
-    try:
-        data = read(rt.mem, p, n)
-    except MemoryFault:
-        return -EFAULT
-    rt.write(fd, data)
+    for off in range(0, n, WRITE_CHUNK):  # a write of gigabytes costs no more host memory than this
+        try:
+            data = read(rt.mem, p + off, min(WRITE_CHUNK, n - off))
+        except MemoryFault:
+            return off or -EFAULT  # what was written before the bad page, as Linux counts it
+        rt.write(fd, data)
     return n
 
 

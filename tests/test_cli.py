@@ -179,3 +179,15 @@ def test_max_output_stops_a_raw_write_system_call(tmp_path):
     # what fits is written; the program stops at the SYSCALL (0x1c: four 7-byte MOVs/LEAQ, no frame)
     assert (r.returncode, r.stdout, r.stderr) == (
         2, "hello\nhe", "goemu: stopped after --max-output 8 bytes (pc=0x40101c main.main+0x1c)\n")  # fmt: skip
+
+
+def test_a_write_of_gigabytes_is_copied_a_chunk_at_a_time(tmp_path):
+    # 3 GiB of the heap arena to standard output: bytes of the runtime's objects, then zeros (the
+    # host copies 1 MiB at a time, and --max-output stops it after 2 MiB and 5 bytes).
+    src = tmp_path / "big.s"
+    src.write_text("TEXT main·main(SB), $0-0\n\tMOVQ $1, AX\n\tMOVQ $1, DI\n\tMOVQ $0xc000000000, SI\n"
+                   "\tMOVQ $0xc0000000, DX\n\tSYSCALL\n\tRET\n")  # fmt: skip
+    r = subprocess.run([sys.executable, "-m", "emu", "run", "--max-output", str((2 << 20) + 5), str(src)], cwd=ROOT,
+                       capture_output=True)  # fmt: skip
+    assert (r.returncode, len(r.stdout)) == (2, (2 << 20) + 5)
+    assert r.stderr.decode() == f"goemu: stopped after --max-output {(2 << 20) + 5} bytes (pc=0x40101d main.main+0x1d)\n"
