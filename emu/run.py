@@ -357,9 +357,10 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
             space.store(g0sp + 8, 8, buf.addr)
             tls[g0sp_word] = g0sp
             tls[switch_word] = 1
-        if proc.runtime.several_awake():
+        if not proc.fast and proc.runtime.several_awake():
             # Ms meet only in the runtime: ending the slice at each call lets the other CPUs
-            # catch up, so their races resolve as on parallel hardware, in a fixed order.
+            # catch up, so their races resolve as on parallel hardware, in a fixed order. (--fast
+            # has no order to keep: its Ms take turns by time, and a restart costs a timer thread.)
             _stop(proc, uc)
 
     def on_invalid(uc, access, address, _size, _value, _data):  # type: ignore[no-untyped-def]

@@ -1,0 +1,83 @@
+"""The soak test (`pytest -m soak`, outside the default run): 10,000 goroutines send 10 million
+messages on one buffered channel in --fast mode, main receives and counts them. The count must be
+exact, and the host's memory flat: the run's peak resident memory is that of a run of a tenth as
+many messages, give or take 64 MiB (nothing is kept per message)."""
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from emu.bench_programs import PRELUDE
+
+ROOT = Path(__file__).resolve().parents[2]
+GOROUTINES = 10_000
+MESSAGES = 10_000_000
+
+# G goroutines send 1 on ch<> N times each (memory arithmetic through AX: --fast may time slices
+# out); main receives G*N values, adds them up and prints the sum.
+SOAK = PRELUDE + """
+GLOBL	ch<>(SB), NOPTR, $8
+DATA	workerPC<>+0(SB)/8, $·worker(SB)
+GLOBL	workerPC<>(SB), RODATA, $8
+DATA	one<>+0(SB)/8, $1
+GLOBL	one<>(SB), RODATA, $8
+
+TEXT ·worker(SB), $24-0
+	MOVQ	$N, n-8(SP)
+loop:
+	CHANOP(runtime·chansend1, ch<>, one<>(SB))
+	DEC(n-8(SP))
+	JNZ	loop
+	RET
+
+TEXT main·main(SB), $40-0
+	MAKECHAN(ch<>, $1024)
+	MOVQ	$G, k-8(SP)
+spawn:
+	GO(workerPC<>)
+	DEC(k-8(SP))
+	JNZ	spawn
+	MOVQ	$0, sum-16(SP)
+	MOVQ	$G, AX
+	IMULQ	$N, AX
+	MOVQ	AX, k-8(SP)
+recv:
+	CHANOP(runtime·chanrecv1, ch<>, v-24(SP))
+	MOVQ	v-24(SP), BX
+	ADD(sum-16(SP), BX)
+	DEC(k-8(SP))
+	JNZ	recv
+	PRINTLN(sum-16(SP))
+	RET
+"""
+
+
+def _run(tmp_path: Path, goroutines: int, per: int) -> tuple[int, str, int]:
+    """goemu run --fast of the soak program in a process of its own: (status, what it printed on
+    standard error, its peak resident memory in bytes)."""
+    src = tmp_path / "soak.s"
+    src.write_text(SOAK)
+    child = subprocess.Popen(
+        [sys.executable, "-m", "emu", "run", "--fast", "-D", f"G={goroutines}", "-D", f"N={per}", str(src)],
+        cwd=ROOT, stderr=subprocess.PIPE,
+    )  # fmt: skip
+    err = child.stderr.read().decode() if child.stderr else ""
+    _, status, usage = os.wait4(child.pid, 0)
+    return os.waitstatus_to_exitcode(status), err, usage.ru_maxrss * 1024
+
+
+@pytest.mark.soak
+def test_ten_million_messages_counted_exactly_in_flat_memory(tmp_path):
+    status, err, rss = _run(tmp_path, GOROUTINES, MESSAGES // GOROUTINES)
+    assert (status, err) == (0, f"{MESSAGES}\n")
+    status, err, rss_tenth = _run(tmp_path, GOROUTINES, MESSAGES // GOROUTINES // 10)
+    assert (status, err) == (0, f"{MESSAGES // 10}\n")
+    assert rss - rss_tenth < 64 << 20, (rss, rss_tenth)
+
+
+def test_the_soak_program_counts_exactly_when_small(tmp_path):
+    # The same program at 20 goroutines x 50 messages, in the default run: it must stay right.
+    assert _run(tmp_path, 20, 50)[:2] == (0, "1000\n")
