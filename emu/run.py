@@ -54,6 +54,7 @@ from runtime.gates import (
 )
 from runtime.layout import G, Gobuf, M, const, go_asm_h
 from runtime.malloc import Arena, OutOfMemory
+from runtime.memory import MemoryFault
 from runtime.preempt import async_preempt_stack
 from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Runtime, Symbols
 from runtime.stubs import assemble_stubs
@@ -274,6 +275,12 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
         _die(proc, uc, [*_startpanic(proc, mp), f"panic: {p}", "", *_caller(proc, mp, frame)])
     except LimitReached as e:
         _die(proc, uc, [_stopped(proc, str(e), frame.return_pc if frame else uc.reg_read(x86.UC_X86_REG_RIP))])
+    except MemoryFault as f:  # the runtime's own code faulted (a bad pointer the program gave it)
+        pc = uc.reg_read(x86.UC_X86_REG_RIP) if uc is not None else 0  # the runtime function's gate
+        where = ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
+        _die(proc, uc, ["fatal error: unexpected signal during runtime execution",
+                        *_startpanic(proc, mp, THROW_RUNTIME),
+                        f"[signal SIGSEGV: segmentation violation code=0x1 addr={f.addr:#x} pc={pc:#x}]", *where])  # fmt: skip
     except OutOfMemory as e:  # mallocgc's message, then its throw
         where = ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
         _die(proc, uc, [f"runtime: out of memory: {e}", "fatal error: out of memory",

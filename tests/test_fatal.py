@@ -128,3 +128,19 @@ def test_out_of_memory_under_max_memory(tmp_path):
         f"runtime: out of memory: cannot allocate 1048576-byte block ({used} in use)\nfatal error: out of memory\n\n"
         f"goroutine 1 [running]:\nmain.main()\n\t{src}:6 +0x38\n"
     ))  # fmt: skip
+
+
+def test_a_bad_pointer_given_to_the_runtime_faults_inside_it(tmp_path):
+    # printstring of a string whose pointer is nil: Go's runtime faults in its own code, where it
+    # cannot panic (print holds a lock), and throws. The pc is the runtime function's gate.
+    src = tmp_path / "prog.s"
+    src.write_text("TEXT main·main(SB), $24-0\n\tMOVQ $0, 0(SP)\n\tMOVQ $1, 8(SP)\n\tCALL runtime·printstring(SB)\n\tRET\n")
+    image, gates = build([str(src)])
+    out, err = io.BytesIO(), io.BytesIO()
+    status = run([str(src)], None, Limits(), out, err, Config(gomaxprocs=1))
+    pc = gates["gate.runtime_printstring"]
+    assert (status, err.getvalue().decode()) == (2, (
+        "fatal error: unexpected signal during runtime execution\n"
+        f"[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc={pc:#x}]\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:4 +0x33\n"  # the CALL's return address
+    ))  # fmt: skip
