@@ -2,6 +2,8 @@
 exit status 0 or 2 and goemu's or Go's words, never a Python traceback or an internal error."""
 
 import io
+import os
+import tempfile
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -42,13 +44,14 @@ def check(main: list[str], worker: list[str]) -> None:
         "TEXT main·main(SB), $40-0\n" + "".join(main) + "\tRET\n"
     )
     out, err = io.BytesIO(), io.BytesIO()
-    path = "/tmp/goemu-fuzz.s"
-    with open(path, "w") as f:
-        f.write(src)
-    try:
-        status = run([path], Options(), Limits(max_insns=300_000, timeout=20), out, err, Config(gomaxprocs=2))
-    except AsmError:
-        return  # rejected with the assembler's message: fine
+    with tempfile.TemporaryDirectory() as d:
+        path = os.path.join(d, "fuzz.s")
+        with open(path, "w") as f:
+            f.write(src)
+        try:
+            status = run([path], Options(), Limits(max_insns=300_000, timeout=20), out, err, Config(gomaxprocs=2))
+        except AsmError:
+            return  # rejected with the assembler's message: fine
     text = err.getvalue().decode(errors="replace")
     assert status in (0, 2), (status, text, src)
     assert "Traceback" not in text and "internal error" not in text, (text, src)
