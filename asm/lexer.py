@@ -155,18 +155,18 @@ def _token(kind: str, s: str, pos: Pos) -> Token | None:
         try:
             return Token(T.INT, s, pos, _parse_int(s))
         except ValueError:
-            raise AsmError(f"malformed integer constant {s}", pos) from None
+            raise AsmError(f"malformed integer constant {_excerpt(s)}", pos) from None
     if kind == "float":
         return Token(T.FLOAT, s, pos, float(s))
     if kind == "char":
         data = _unescape(s[1:-1], pos, "'")
         chars = data.decode("utf-8", errors="replace")
         if len(chars) != 1:
-            raise AsmError(f"malformed character constant {s}", pos)
+            raise AsmError(f"malformed character constant {_excerpt(s)}", pos)
         byte_escape = s[1] == "\\" and s[2] in "x01234567"
         return Token(T.CHAR, s, pos, data[0] if byte_escape else ord(chars))
     if kind == "badchar":
-        raise AsmError(f"malformed character constant {s}", pos)
+        raise AsmError(f"malformed character constant {_excerpt(s)}", pos)
     if kind == "badstring":
         raise AsmError("string literal not terminated", pos)
     if kind == "string":
@@ -183,3 +183,8 @@ def _parse_int(s: str) -> int:
     if len(s) > 1 and s[0] == "0":
         return int(s, 8)  # C-style octal, as text/scanner reads it
     return int(s, 10)
+
+
+def _excerpt(text: str, limit: int = 64) -> str:
+    """A token's text for a message: a megabyte-long literal is shown by its start."""
+    return text if len(text) <= limit else f"{text[: limit - 3]}... ({len(text)} characters)"

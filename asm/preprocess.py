@@ -16,6 +16,8 @@ from .errors import AsmError, ErrorList, Pos
 from .lexer import T, Token, tokenize
 
 MAX_NESTING = 100  # cmd/asm's limit on nested macro expansions and includes
+MAX_EXPANSION = 1_000_000  # tokens macros may produce for one source line (goemu's: X(X(X(...))) grows
+# tenfold per level, and no real line comes near)
 
 
 @dataclass(slots=True)
@@ -59,6 +61,7 @@ class Preprocessor:
         self.stack: list[_Reader] = []
         self.conds: list[_Cond] = []
         self._last = Token(T.NEWLINE, "\n", Pos("<input>", 0))  # the token read most recently
+        self.expanded = 0  # tokens macros produced for the current line (MAX_EXPANSION)
 
     # ---- input stack -------------------------------------------------------------------------
 
@@ -81,6 +84,9 @@ class Preprocessor:
         depth = sum(1 for r in self.stack if r.macro is not None)
         if depth >= MAX_NESTING or len(self.stack) > 2 * MAX_NESTING:
             raise AsmError(f"recursive macro invocation: {macro.name}", at)
+        self.expanded += len(body)
+        if self.expanded > MAX_EXPANSION:
+            raise AsmError(f"macro expansion too large: more than {MAX_EXPANSION} tokens for one line", at)
         self.stack.append(_Reader(body, macro=macro.name, at=at))
 
     def _next_raw(self) -> Token | None:
@@ -92,6 +98,8 @@ class Preprocessor:
                 r.index += 1
                 if r.at is not None:
                     tok = tok._replace(pos=r.at)
+                elif tok.kind is T.NEWLINE and r.macro is None:
+                    self.expanded = 0  # a line of a file ends: its expansions are done
                 self._last = tok
                 return tok
             self.stack.pop()

@@ -140,3 +140,17 @@ def test_every_error_is_reported():
         "#undef for undefined macro: Q",
         "unmatched #endif",
     ]
+
+
+def test_macro_expansion_is_bounded_per_line():
+    # Seven levels of tenfold growth would be ten million NOPs: stopped at a million tokens, with
+    # the lines before and after untouched (the count starts again at each line of the file).
+    src = "#define X(a) a a a a a a a a a a\nNOP\n\tX(X(X(X(X(X(X(NOP)))))))\nX(X(X(NOP)))\n"
+    assert errors_of(src) == ["t.s:3:2: macro expansion too large: more than 1000000 tokens for one line"]
+    assert [text for _, _, text in lines("#define X(a) a a a a a a a a a a\nX(X(X(X(X(NOP)))))\nX(X(NOP))\n")] == [
+        " ".join(["NOP"] * 100_000), " ".join(["NOP"] * 100)]  # fmt: skip
+
+
+def test_a_huge_literal_is_shown_by_its_start():
+    src = "TEXT ·f(SB), $0\n\tMOVQ $" + "1" * 1_000_000 + ", AX\n"
+    assert errors_of(src) == [f"t.s:2:8: malformed integer constant {'1' * 61}... (1000000 characters)"]
