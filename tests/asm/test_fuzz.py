@@ -1,9 +1,12 @@
 """Whole files of random statements: the assembler answers with AsmError or an Object, never a crash."""
 
+from pathlib import Path
+
+import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from asm.assemble import assemble_source
+from asm.assemble import Options, assemble_source
 from asm.errors import AsmError
 from asm.link import link
 
@@ -51,3 +54,52 @@ def test_valid_bodies_assemble_and_branches_reach_their_targets(body, frame):
             assert i.offset + len(i.code) + rel == end == int(i.text.split("\t")[1])
     img = link([obj], allow_undefined=True)
     assert img.symbols["main.f"].size == len(f.code)
+
+
+SAMPLES = sorted((Path(__file__).resolve().parents[2] / "samples").glob("*.s"))
+MUTATIONS = st.lists(
+    st.tuples(st.sampled_from(["delete", "insert", "duplicate", "swap"]), st.integers(0, 1 << 20),
+              st.sampled_from(list("()$,;:#\\/*\"'·<>+-.\n\t 0aZ(SB)"))),
+    min_size=1, max_size=8,
+)  # fmt: skip
+
+
+def mutate(text: str, edits: list[tuple[str, int, str]]) -> str:
+    """Text with each edit applied at its offset (modulo the text's length)."""
+    for op, at, ch in edits:
+        i = at % max(len(text), 1)
+        if op == "delete":
+            text = text[:i] + text[i + 1 :]
+        elif op == "insert":
+            text = text[:i] + ch + text[i:]
+        elif op == "duplicate":
+            j = min(len(text), i + 40)
+            text = text[:j] + text[i:j] + text[j:]
+        else:
+            j = (i * 7 + 13) % max(len(text), 1)
+            a, b = sorted((i, j))
+            text = text[:a] + text[b : b + 20] + text[a + 20 : b] + text[a : a + 20] + text[b + 20 :]
+    return text
+
+
+def _mutated_sample_assembles_or_says_why(sample: Path, edits: list[tuple[str, int, str]]) -> None:
+    src = mutate(sample.read_text(), edits)
+    try:
+        obj = assemble_source(src, "fuzz.s", Options(include_dirs=[str(sample.parent)]))
+        link([obj], allow_undefined=True)
+    except AsmError as e:
+        for d in e.diagnostics:
+            assert d.message and len(d.message) < 400, d.message
+
+
+@settings(max_examples=120, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@given(st.sampled_from(SAMPLES), MUTATIONS)
+def test_mutated_samples_assemble_or_say_why(sample, edits):
+    _mutated_sample_assembles_or_says_why(sample, edits)
+
+
+@pytest.mark.fuzz
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@given(st.sampled_from(SAMPLES), MUTATIONS)
+def test_mutated_samples_full_budget(sample, edits):
+    _mutated_sample_assembles_or_says_why(sample, edits)
