@@ -273,18 +273,16 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
     except GoPanic as p:
         assert mp is not None  # only a goroutine's call into the runtime panics
         _die(proc, uc, [*_startpanic(proc, mp), f"panic: {p}", "", *_caller(proc, mp, frame)])
-    except LimitReached as e:
-        _die(proc, uc, [_stopped(proc, str(e), frame.return_pc if frame else uc.reg_read(x86.UC_X86_REG_RIP))])
+    except LimitReached as e:  # where the call returns to; sysmon (its schedtrace lines) has no CPU
+        _die(proc, uc, [_stopped(proc, str(e), frame.return_pc if frame else _pc(uc) if uc else None)])
     except MemoryFault as f:  # the runtime's own code faulted (a bad pointer the program gave it)
-        pc = uc.reg_read(x86.UC_X86_REG_RIP) if uc is not None else 0  # the runtime function's gate
-        where = ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
         _die(proc, uc, ["fatal error: unexpected signal during runtime execution",
-                        *_startpanic(proc, mp, THROW_RUNTIME),
-                        f"[signal SIGSEGV: segmentation violation code=0x1 addr={f.addr:#x} pc={pc:#x}]", *where])  # fmt: skip
+                        *_startpanic(proc, mp, THROW_RUNTIME),  # pc: the runtime function's gate
+                        f"[signal SIGSEGV: segmentation violation code=0x1 addr={f.addr:#x} pc={_pc(uc):#x}]",
+                        *_running(proc, mp, frame)])  # fmt: skip
     except OutOfMemory as e:  # mallocgc's message, then its throw
-        where = ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
         _die(proc, uc, [f"runtime: out of memory: {e}", "fatal error: out of memory",
-                        *_startpanic(proc, mp, THROW_RUNTIME), *where])  # fmt: skip
+                        *_startpanic(proc, mp, THROW_RUNTIME), *_running(proc, mp, frame)])  # fmt: skip
     except Abort as a:
         pc = a.args[0]
         _die(proc, uc, ["SIGTRAP: trace trap", f"PC={pc:#x} m={mp.id if mp else 0} sigcode=128"])
@@ -296,6 +294,16 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
     except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
         _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
     return False, None
+
+
+def _pc(uc) -> int:  # type: ignore[no-untyped-def]
+    """The CPU's pc, or 0 for the runtime's work between slices (sysmon), which has none."""
+    return uc.reg_read(x86.UC_X86_REG_RIP) if uc is not None else 0
+
+
+def _running(proc: Process, mp: M | None, frame: Frame | None) -> list[str]:
+    """A blank line and the traceback of the goroutine that called into the runtime, if any."""
+    return ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
 
 
 def _caller(proc: Process, mp: M, frame: Frame | None) -> list[str]:
@@ -325,7 +333,7 @@ def _install_hooks(proc: Process, cpu: CPU) -> None:
         mp = proc.runtime.allm[cpu.index]
         try:
             ret = syscalls.dispatch(proc, mp, nr, args)
-        except LimitReached as e:  # the stop is at the instruction after the SYSCALL
+        except LimitReached as e:  # the program stops at the SYSCALL
             _die(proc, uc, [_stopped(proc, str(e), uc.reg_read(x86.UC_X86_REG_RIP))])
             return
         if ret is None:  # the process exits, or the thread sleeps
@@ -593,8 +601,10 @@ def _limit_reached(proc: Process, cpu: CPU, what: str) -> int:
     return 2
 
 
-def _stopped(proc: Process, what: str, pc: int) -> str:
-    """`goemu: stopped after <what> (pc=0x401034 main.main+0x34)`."""
+def _stopped(proc: Process, what: str, pc: int | None) -> str:
+    """`goemu: stopped after <what> (pc=0x401034 main.main+0x34)`, or `(in sysmon)` without a pc."""
+    if pc is None:
+        return f"goemu: stopped after {what} (in sysmon)"
     sym = proc.machine.image.symbol_at(pc)
     where = "" if sym is None else f" {sym.name}" + (f"+{pc - sym.addr:#x}" if pc > sym.addr else "")
     return f"goemu: stopped after {what} (pc={pc:#x}{where})"

@@ -191,3 +191,10 @@ def test_a_write_of_gigabytes_is_copied_a_chunk_at_a_time(tmp_path):
                        capture_output=True)  # fmt: skip
     assert (r.returncode, len(r.stdout)) == (2, (2 << 20) + 5)
     assert r.stderr.decode() == f"goemu: stopped after --max-output {(2 << 20) + 5} bytes (pc=0x40101d main.main+0x1d)\n"
+
+
+def test_max_output_reached_by_sysmon_s_schedtrace_lines():
+    r = goemu_env({"GODEBUG": "schedtrace=1"}, "run", "--max-output", "100", "samples/sleep.s")
+    line = "SCHED 0ms: gomaxprocs=4 idleprocs=4 threads=5 spinningthreads=0 idlethreads=3 runqueue=0 [0 0 0 0]\n"
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == (line + "SCHED 1ms")[:100] + "goemu: stopped after --max-output 100 bytes (in sysmon)\n"
