@@ -35,6 +35,29 @@ def test_bench_json(capsys):
     out, err = capsys.readouterr()
     doc = json.loads(out)
     assert doc["quick"] is True and len(doc["workloads"]) == 10
-    assert err.splitlines()[0].startswith("goemu bench: Python ") and "alive" in err  # the table, on stderr
+    assert err.splitlines() == [  # the table, on stderr: --quick only checks the outputs
+        "goemu bench --quick: each workload's output checked (sizes too small to measure)", "",
+        *(f"{w['name']:<24} ok" for w in doc["workloads"]),
+    ]  # fmt: skip
     assert set(doc) == {"date", "commit", "python", "unicorn", "cpus", "quick", "limits", "workloads"}
     assert {w["name"]: w["ok"] for w in doc["workloads"]}["channel"] is True
+
+
+def test_table_shows_each_figure_next_to_its_limit():
+    from emu.bench import Result, table
+
+    limits = {"raw": 600e6, "counted": 150e6, "hook": 0.3e-6, "restart": 13e-6}
+    results = [
+        Result("switch (fast)", 112_000, "switches/s", 76_900, "one stop and restart per switch", ">= 100,000/s"),
+        Result("start-up", 0.185, "s", target="< 0.6 s", note="goemu run samples/hello.s"),
+        Result("channel", 0, "round trips/s", ok=False),
+    ]
+    lines = table(limits, results).splitlines()
+    assert lines[1] == ("engine: raw Unicorn 600M instructions/s, count-limited 150M/s; a Python hook call 0.3 us,"
+                        " a stop and restart 13.0 us")  # fmt: skip
+    assert lines[4:] == [
+        "switch (fast)                       112k switches/s      76.9k   146%  >= 100,000/s         "
+        "limit: one stop and restart per switch",
+        "start-up                                    0.185 s                    < 0.6 s              goemu run samples/hello.s",
+        "channel                        FAILED: wrong output                                         ",
+    ]  # fmt: skip
