@@ -39,7 +39,7 @@ class Snapshot:
         self.size = sum(len(b) for b in self.pages.values())
 
 
-_PROCESS_FIELDS = ("status", "fault", "executed", "stopped_early", "round", "counted", "break_request")
+_PROCESS_FIELDS = ("status", "fault", "trap", "executed", "stopped_early", "round", "counted", "break_request")
 
 
 def _shared(proc: Process) -> dict[int, Any]:

@@ -1221,3 +1221,26 @@ def test_print_formats(debug):
     assert s("p/x -1") == lines("0xffffffffffffffff")
     assert s("p/x g6.sched") == lines("print/x: g6.sched is not a number")
     assert s("p/q 1") == lines("print/q: a format x, d, o, t or c, for a number")
+
+
+def test_a_trap_that_ended_the_run_is_undone_by_going_back(tmp_path):
+    # The SIGILL is part of the state snapshots restore: back two instructions, one step runs the
+    # MOVQ and stops before the UD2 (a trap left over from the run would end the program there);
+    # run on, it faults again.
+    src = tmp_path / "ud.s"
+    src.write_text("TEXT main·main(SB), $8-0\n\tMOVQ $1, AX\n\tBYTE $0x0f; BYTE $0x0b\n\tRET\n")
+    out = io.StringIO()
+    engine = Engine([str(src)], R.Config(gomaxprocs=1), lambda b: out.write(b.decode()))
+    shell = Shell(engine, out)
+    shell.execute("set context off")
+    shell.execute("continue")
+    assert out.getvalue().startswith("SIGILL: illegal instruction\n")
+    shell.execute("reverse-stepi")
+    shell.execute("reverse-stepi")
+    n = len(out.getvalue())
+    shell.execute("stepi")
+    assert "exited" not in out.getvalue()[n:] and engine.proc.status is None
+    assert engine.proc.machine.cpus[0].reg("rax") == 1
+    n = len(out.getvalue())
+    shell.execute("continue")
+    assert out.getvalue()[n:].startswith("Process exited with status 2\n")
