@@ -42,30 +42,31 @@ PRELUDE = """#include "textflag.h"
 """
 
 
-def fan_in(k: int, body: str) -> str:
-    """main starts k goroutines that run `body` (assembly, in a function with 8 bytes of locals
-    at n-8(SP)) and then send 1 on a buffered channel; main receives the k and prints their sum, k."""
+def fan_in(k: int | str, body: str, total: str = "", size: str = "") -> str:
+    """main starts k goroutines that run `body` (assembly, in a function with 8 bytes of locals at
+    n-8(SP)), which sends 1 on a buffered channel with DONE; main receives `total` values (k by
+    default: one DONE each) and prints their sum. The channel holds `size` values (k by default)."""
     return PRELUDE + f"""
 DATA	workerPC<>+0(SB)/8, $·worker(SB)
 GLOBL	workerPC<>(SB), RODATA, $8
 GLOBL	done<>(SB), NOPTR, $8
 DATA	one<>+0(SB)/8, $1
 GLOBL	one<>(SB), RODATA, $8
+#define DONE CHANOP(runtime·chansend1, done<>, one<>(SB))
 
 TEXT ·worker(SB), $24-0
 {body}
-	CHANOP(runtime·chansend1, done<>, one<>(SB))
 	RET
 
 TEXT main·main(SB), $40-0
-	MAKECHAN(done<>, ${k})
+	MAKECHAN(done<>, {size or f"${k}"})
 	MOVQ	${k}, k-8(SP)
 spawn:
 	GO(workerPC<>)
 	DEC(k-8(SP))
 	JNZ	spawn
 	MOVQ	$0, sum-16(SP)
-	MOVQ	${k}, k-8(SP)
+	MOVQ	{total or f"${k}"}, k-8(SP)
 wait:
 	CHANOP(runtime·chanrecv1, done<>, v-24(SP))
 	MOVQ	v-24(SP), BX
@@ -95,7 +96,8 @@ SWITCH = fan_in(2, """
 loop:
 	CALL	runtime·Gosched(SB)
 	DEC(n-8(SP))
-	JNZ	loop""")
+	JNZ	loop
+	DONE""")
 
 # 3. channel: main and a pinger exchange a value N times over two unbuffered channels (a round
 # trip: ping on a, pong on b); main prints the last value received, N-1.
@@ -171,7 +173,8 @@ PREEMPT = fan_in(4, """
 	MOVQ	$N, CX
 loop:
 	DECQ	CX
-	JNZ	loop""")
+	JNZ	loop
+	DONE""")
 
 # 6. alive: main starts N goroutines that block for ever (a receive from a nil channel); they
 # wait in the run queues, or parked once sysmon has preempted main, all alive at once until main

@@ -10,49 +10,20 @@ from pathlib import Path
 
 import pytest
 
-from emu.bench_programs import PRELUDE
+from emu.bench_programs import fan_in
 
 ROOT = Path(__file__).resolve().parents[2]
 GOROUTINES = 10_000
 MESSAGES = 10_000_000
 
-# G goroutines send 1 on ch<> N times each (memory arithmetic through AX: --fast may time slices
-# out); main receives G*N values, adds them up and prints the sum.
-SOAK = PRELUDE + """
-GLOBL	ch<>(SB), NOPTR, $8
-DATA	workerPC<>+0(SB)/8, $·worker(SB)
-GLOBL	workerPC<>(SB), RODATA, $8
-DATA	one<>+0(SB)/8, $1
-GLOBL	one<>(SB), RODATA, $8
-
-TEXT ·worker(SB), $24-0
+# G goroutines send 1 N times each on a channel of 1024 (memory arithmetic through AX: --fast may
+# time slices out); main receives G*N values, adds them up and prints the sum.
+SOAK = fan_in("G", """
 	MOVQ	$N, n-8(SP)
 loop:
-	CHANOP(runtime·chansend1, ch<>, one<>(SB))
+	DONE
 	DEC(n-8(SP))
-	JNZ	loop
-	RET
-
-TEXT main·main(SB), $40-0
-	MAKECHAN(ch<>, $1024)
-	MOVQ	$G, k-8(SP)
-spawn:
-	GO(workerPC<>)
-	DEC(k-8(SP))
-	JNZ	spawn
-	MOVQ	$0, sum-16(SP)
-	MOVQ	$G, AX
-	IMULQ	$N, AX
-	MOVQ	AX, k-8(SP)
-recv:
-	CHANOP(runtime·chanrecv1, ch<>, v-24(SP))
-	MOVQ	v-24(SP), BX
-	ADD(sum-16(SP), BX)
-	DEC(k-8(SP))
-	JNZ	recv
-	PRINTLN(sum-16(SP))
-	RET
-"""
+	JNZ	loop""", total="$(G*N)", size="$1024")
 
 
 def _run(tmp_path: Path, goroutines: int, per: int) -> tuple[int, str, int]:
