@@ -170,21 +170,31 @@ def _run_program(text: str, n: int, config: Config, trace: Trace | None = None) 
     return (out.getvalue().decode() if status == 0 else f"exit status {status}"), wall, virtual
 
 
-def _run_alone(text: str, n: int) -> tuple[str, float, int]:
-    """`goemu run -D N=n` of a bench program in a process of its own, one P: (what it printed
-    on standard error, wall seconds, the process's peak resident memory in bytes)."""
+@dataclass
+class Alone:
+    """A program run in a process of its own: exit status, what it printed on standard error
+    (println's stream), wall seconds and the process's peak resident memory in bytes."""
+
+    status: int
+    err: str
+    wall: float
+    rss: int
+
+
+def run_alone(text: str, flags: list[str], env: dict[str, str] | None = None) -> Alone:
+    """`goemu run FLAGS` of a program (assembly text) in a process of its own, so that its peak
+    memory is its own (os.wait4), with env added to the environment."""
     with tempfile.TemporaryDirectory() as d:
-        path = os.path.join(d, "bench.s")
+        path = os.path.join(d, "prog.s")
         with open(path, "w") as f:
             f.write(text)
         t0 = time.perf_counter()
-        child = subprocess.Popen([sys.executable, "-m", "emu", "run", "-D", f"N={n}", path],
-                                 stderr=subprocess.PIPE, env={**os.environ, "GOMAXPROCS": "1"})  # fmt: skip
-        out = child.stderr.read() if child.stderr else b""  # println writes to standard error
+        child = subprocess.Popen([sys.executable, "-m", "emu", "run", *flags, path], stderr=subprocess.PIPE,
+                                 env={**os.environ, **(env or {})})  # fmt: skip
+        err = child.stderr.read() if child.stderr else b""
         _, status, usage = os.wait4(child.pid, 0)
-        child.returncode = os.waitstatus_to_exitcode(status)
         wall = time.perf_counter() - t0
-    return (out.decode() if child.returncode == 0 else f"exit status {child.returncode}"), wall, usage.ru_maxrss * 1024
+    return Alone(os.waitstatus_to_exitcode(status), err.decode(errors="replace"), wall, usage.ru_maxrss * 1024)
 
 
 def _rate(text: str, n: int, small: int, config: Config, expect: str, best_of: int = 1) -> tuple[float, bool]:
@@ -228,7 +238,8 @@ def bench(sizes: Sizes) -> tuple[dict[str, float], list[Result]]:
     results.append(Result("preempt", n / wall, "async preemptions/s", ok=out == "4\n",
                           note=f"{n:,} in {virtual / 1e6:.1f} ms of virtual time ({n / (virtual / 1e9):,.0f}/s"
                           " virtual), 4 spinners, one P, --timeslice 20us"))  # fmt: skip
-    out, wall, rss = _run_alone(bp.ALIVE, sizes.alive)
+    alone = run_alone(bp.ALIVE, ["-D", f"N={sizes.alive}"], {"GOMAXPROCS": "1"})
+    out, wall, rss = (alone.err if alone.status == 0 else f"exit status {alone.status}"), alone.wall, alone.rss
     results.append(Result("alive", rss / 1e9, "GB peak RSS", target="< 8 GB at 1,000,000", ok=out == f"{sizes.alive + 1}\n",
                           note=f"{sizes.alive:,} goroutines alive at once, {rss / sizes.alive:,.0f} bytes each,"
                           f" created in {wall:.1f} s"))  # fmt: skip

@@ -3,16 +3,11 @@ messages on one buffered channel in --fast mode, main receives and counts them. 
 exact, and the host's memory flat: the run's peak resident memory is that of a run of a tenth as
 many messages, give or take 64 MiB (nothing is kept per message)."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from emu.bench import run_alone
 from emu.bench_programs import fan_in
 
-ROOT = Path(__file__).resolve().parents[2]
 GOROUTINES = 10_000
 MESSAGES = 10_000_000
 
@@ -26,29 +21,22 @@ loop:
 	JNZ	loop""", total="$(G*N)", size="$1024")
 
 
-def _run(tmp_path: Path, goroutines: int, per: int) -> tuple[int, str, int]:
+def _run(goroutines: int, per: int) -> tuple[int, str, int]:
     """goemu run --fast of the soak program in a process of its own: (status, what it printed on
     standard error, its peak resident memory in bytes)."""
-    src = tmp_path / "soak.s"
-    src.write_text(SOAK)
-    child = subprocess.Popen(
-        [sys.executable, "-m", "emu", "run", "--fast", "-D", f"G={goroutines}", "-D", f"N={per}", str(src)],
-        cwd=ROOT, stderr=subprocess.PIPE,
-    )  # fmt: skip
-    err = child.stderr.read().decode() if child.stderr else ""
-    _, status, usage = os.wait4(child.pid, 0)
-    return os.waitstatus_to_exitcode(status), err, usage.ru_maxrss * 1024
+    r = run_alone(SOAK, ["--fast", "-D", f"G={goroutines}", "-D", f"N={per}"])
+    return r.status, r.err, r.rss
 
 
 @pytest.mark.soak
-def test_ten_million_messages_counted_exactly_in_flat_memory(tmp_path):
-    status, err, rss = _run(tmp_path, GOROUTINES, MESSAGES // GOROUTINES)
+def test_ten_million_messages_counted_exactly_in_flat_memory():
+    status, err, rss = _run(GOROUTINES, MESSAGES // GOROUTINES)
     assert (status, err) == (0, f"{MESSAGES}\n")
-    status, err, rss_tenth = _run(tmp_path, GOROUTINES, MESSAGES // GOROUTINES // 10)
+    status, err, rss_tenth = _run(GOROUTINES, MESSAGES // GOROUTINES // 10)
     assert (status, err) == (0, f"{MESSAGES // 10}\n")
     assert rss - rss_tenth < 64 << 20, (rss, rss_tenth)
 
 
-def test_the_soak_program_counts_exactly_when_small(tmp_path):
+def test_the_soak_program_counts_exactly_when_small():
     # The same program at 20 goroutines x 50 messages, in the default run: it must stay right.
-    assert _run(tmp_path, 20, 50)[:2] == (0, "1000\n")
+    assert _run(20, 50)[:2] == (0, "1000\n")
