@@ -37,10 +37,8 @@ def instructions(image: Image) -> Iterator[tuple[str, capstone.CsInsn]]:
     """(function, instruction, decoded in detail) of every function of the image."""
     md = capstone.Cs(capstone.CS_ARCH_X86, capstone.CS_MODE_64)
     md.detail = True
-    text = image.sections["text"]
     for f in image.funcs:
-        start = f.addr - text.addr
-        for insn in md.disasm(bytes(text.data[start : start + f.size]), f.addr):
+        for insn in md.disasm(image.read(f.addr, f.size) if f.size else b"", f.addr):
             yield f.name, insn
 
 
