@@ -29,7 +29,7 @@ def run_main(tmp_path, body: str, extra: str = ""):
     cpu = proc.machine.cpus[0]
     regs = {r: cpu.reg(r) for r in ("rsp", "rbp", "r14", "rip", "rflags")}
     main = image.symbols["main.main"].addr
-    code = bytes(image.sections["text"].data[main - image.sections["text"].addr :][:256])
+    code = image.read(main, 128)
     proc.machine.close()
     return status, err.getvalue().decode(), str(src), regs, main, code, image
 
