@@ -16,7 +16,7 @@ from functools import cache
 from pathlib import Path
 
 from .assemble import Options, assemble_source
-from .errors import AsmError, Pos
+from .errors import AsmError, Pos, file_error
 from .objfile import Object
 
 _VERSION = b"goemu-asm-cache/1"
@@ -86,6 +86,6 @@ def assemble_text(path: str, text: str, opts: Options | None = None) -> Object:
 def assemble_file(path: str, opts: Options | None = None) -> Object:
     try:
         text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
-    except OSError as e:
-        raise AsmError(f"open {path}: {e.strerror or e}", Pos(path, 0)) from None
+    except (OSError, ValueError) as e:
+        raise AsmError(file_error(path, e), Pos(path, 0)) from None
     return assemble_text(path, text, opts)

@@ -6,6 +6,7 @@ print `file.s:LINE:COL: message` for each error of a file, as cmd/asm does, and 
 
 from __future__ import annotations
 
+import os
 from dataclasses import dataclass
 
 
@@ -24,6 +25,15 @@ class Pos:
 
 
 NOPOS = Pos("<builtin>", 0)
+
+
+def file_error(path: str, e: OSError | ValueError) -> str:
+    """Go's words for a source file that cannot be read: `open x.s: no such file or directory`,
+    or `read x.s: is a directory` (Go opens a directory, then fails to read it)."""
+    if isinstance(e, IsADirectoryError):
+        return f"read {path}: is a directory"
+    reason = os.strerror(e.errno) if isinstance(e, OSError) and e.errno else "Invalid argument"  # a NUL in the name
+    return f"open {path}: {reason[:1].lower()}{reason[1:]}"  # Go's errno texts start in lower case
 
 
 @dataclass(frozen=True, slots=True)

@@ -62,6 +62,9 @@ _TOKEN_RE = re.compile(
     re.VERBOSE | re.DOTALL,
 )
 
+# Bytes that are not UTF-8, as the source reader keeps them (surrogateescape: U+DC80..U+DCFF).
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
+
 _ESCAPES = {"a": 7, "b": 8, "f": 12, "n": 10, "r": 13, "t": 9, "v": 11, "\\": 92, "'": 39, '"': 34}
 
 
@@ -119,7 +122,8 @@ def tokenize(text: str, file: str, first_line: int = 1, errors: ErrorList | None
         pos = Pos(file, line, i - line_start + 1)
         try:
             if m is None:
-                raise AsmError(f"unexpected character {text[i]!r}", pos)
+                bad = "invalid UTF-8 encoding" if _NOT_UTF8.match(text[i]) else f"unexpected character {text[i]!r}"
+                raise AsmError(bad, pos)
             tok = _token(m.lastgroup or "", m.group(), pos)
         except AsmError as e:
             if errors is None:
@@ -146,7 +150,9 @@ def _token(kind: str, s: str, pos: Pos) -> Token | None:
     if kind == "nl":
         return Token(T.NEWLINE, "\n", pos)
     if kind in ("ws", "lcomment", "bcomment"):
-        return None
+        return None  # not UTF-8 in a comment: Go's scanner says so, yet assembles the file
+    if _NOT_UTF8.search(s):
+        raise AsmError("invalid UTF-8 encoding", pos)
     if kind == "ubcomment":
         raise AsmError("comment not terminated", pos)
     if kind == "ident":

@@ -8,11 +8,12 @@ so every statement keeps the line number of the source line that produced it.
 
 from __future__ import annotations
 
+import errno
 import os
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from .errors import AsmError, ErrorList, Pos
+from .errors import AsmError, ErrorList, Pos, file_error
 from .lexer import T, Token, tokenize
 
 MAX_NESTING = 100  # cmd/asm's limit on nested macro expansions and includes
@@ -130,8 +131,8 @@ class Preprocessor:
         if text is None:
             try:
                 text = self._read(path)
-            except OSError as e:
-                raise AsmError(f"open {path}: {e.strerror or e}", Pos(path, 0)) from None
+            except (OSError, ValueError) as e:
+                raise AsmError(file_error(path, e), Pos(path, 0)) from None
         self._push_file(path, text, None)
         out: list[Token] = []
         at_line_start = True
@@ -291,22 +292,26 @@ class Preprocessor:
         if tok is None or tok.kind is not T.STRING:
             got = "newline" if tok is None or tok.kind is T.NEWLINE else tok.text
             raise AsmError(f"expected string after #include; got {got!r}", d.pos)
-        name = str(tok.value)
+        name = str(tok.value).encode("latin-1").decode("utf-8", "surrogateescape")  # the literal's bytes
         self._expect_newline("#include")
         base = os.path.dirname(self._current_file())
         candidates = [name] if os.path.isabs(name) else [os.path.join(base, name)]
         candidates += [os.path.join(dir_, name) for dir_ in self.include_dirs]
+        failed: OSError | ValueError | None = None
         for path in candidates:
             try:
                 text = self._read(path)
-            except OSError:
+            except FileNotFoundError:
+                continue
+            except (OSError, ValueError) as e:  # there, but not a file it can read
+                failed = failed or e
                 continue
             self._push_file(os.path.normpath(path), text, tok.pos)
             return
         if name in self.builtin_headers:
             self._push_file(name, self.builtin_headers[name], tok.pos)
             return
-        raise AsmError(f"#include: {name}: file not found", tok.pos)
+        raise AsmError(f"#include: {file_error(name, failed or FileNotFoundError(errno.ENOENT, ''))}", tok.pos)
 
     def _line(self, d: Token) -> None:
         num = self._next_raw()

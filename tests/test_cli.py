@@ -55,7 +55,7 @@ def test_asm_errors_exit_1_without_traceback(tmp_path):
 
 def test_missing_file():
     r = goemu("asm", "no/such.s")
-    assert (r.returncode, r.stderr) == (1, "open no/such.s: No such file or directory\n")
+    assert (r.returncode, r.stderr) == (1, "open no/such.s: no such file or directory\n")
 
 
 def test_defines_and_include_dirs(tmp_path):

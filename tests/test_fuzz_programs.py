@@ -59,14 +59,14 @@ def check(main: list[str], worker: list[str]) -> None:
         assert any(known in text for known in KNOWN), (text, src)
 
 
-@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True)
+@settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(STATEMENTS, max_size=6), st.lists(STATEMENTS, max_size=4))
 def test_hostile_programs_end_in_go_words(main, worker):
     check(main, worker)
 
 
 @pytest.mark.fuzz
-@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck), database=None)
+@settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
 @given(st.lists(STATEMENTS, max_size=10), st.lists(STATEMENTS, max_size=6))
 def test_hostile_programs_full_budget(main, worker):
     check(main, worker)

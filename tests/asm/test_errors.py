@@ -83,7 +83,7 @@ def test_every_error_of_a_file_is_reported():
 def test_include_not_found_and_macro_recursion():
     src = '#include "missing.h"\n#define LOOP LOOP\nTEXT ·f(SB), NOSPLIT, $0\n\tLOOP\n'
     assert errors(src) == [
-        "e.s:2:10: #include: missing.h: file not found",
+        "e.s:2:10: #include: open missing.h: no such file or directory",
         "e.s:5:2: recursive macro invocation: LOOP",
     ]
 
@@ -107,3 +107,13 @@ def test_bad_literals_are_all_reported():
         "e.s:5:8: malformed character constant 'ab'",
         "e.s:6:7: unexpected character '`'",
     ]
+
+
+def test_bytes_that_are_not_utf8_are_invalid_encoding_outside_comments():
+    """Go's scanner: `invalid UTF-8 encoding` at the token holding the bytes (source files are read
+    with surrogateescape, so they reach the lexer as U+DC80..U+DCFF); in a comment Go reports them
+    yet assembles the file, and so does goemu, silently."""
+    bad = b"\xff\xfe".decode("utf-8", "surrogateescape")
+    src = f'TEXT {bad}(SB), $0\nTEXT ·f(SB), $0\n\tMOVQ $"a{bad}", AX\n\tRET // {bad}\n'
+    assert errors(src) == ["e.s:2:6: invalid UTF-8 encoding", "e.s:4:8: invalid UTF-8 encoding"]
+    assert assemble_source(f"TEXT ·f(SB), $0\n\tRET // {bad}\n/* {bad} */\n", "e.s").texts[0].code == b"\xc3"

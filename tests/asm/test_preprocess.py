@@ -108,7 +108,7 @@ def test_line_directive():
 @pytest.mark.parametrize(
     ("src", "message"),
     [
-        ('#include "nope.h"\n', "t.s:1:10: #include: nope.h: file not found"),
+        ('#include "nope.h"\n', "t.s:1:10: #include: open nope.h: no such file or directory"),
         ("#define R R\nR\n", "t.s:2:1: recursive macro invocation: R"),
         ("#define F(a) a\nF(1, 2)\n", "t.s:2:1: wrong arg count for macro F"),
         ("#define A 1\n#define A 2\n", "t.s:2:9: redefinition of macro: A"),
@@ -127,10 +127,28 @@ def test_errors(src: str, message: str):
 
 
 def test_self_include_is_input_recursion(tmp_path: Path):
+    """A file that includes itself is stopped where cmd/asm stops it: past 100 open inputs."""
     f = tmp_path / "self.s"
     f.write_text('#include "self.s"\n')
-    errs = errors_of(f.read_text(), str(f))
-    assert any("input recursion" in e for e in errs)
+    assert errors_of(f.read_text(), str(f)) == [f"{f}:1:10: input recursion"]
+
+
+def test_includes_nested_past_100_are_input_recursion(tmp_path: Path):
+    for i in range(120):
+        (tmp_path / f"h{i}.h").write_text(f'#include "h{i + 1}.h"\n')
+    (tmp_path / "h120.h").write_text("")
+    assert errors_of('#include "h0.h"\n', str(tmp_path / "t.s")) == [f"{tmp_path / 'h99.h'}:1:10: input recursion"]
+
+
+def test_include_names_are_utf8_and_failures_are_go_errors(tmp_path: Path):
+    """The name is the literal's bytes (UTF-8 names work); a file that cannot be read is named as Go
+    names it: open's error, or read's for a directory; a NUL in the name is an invalid argument."""
+    (tmp_path / "é.h").write_text("NOP\n")
+    (tmp_path / "dir.h").mkdir()
+    t = str(tmp_path / "t.s")
+    assert [tok.text for tok in Preprocessor().run(t, '#include "é.h"\n') if tok.kind is T.IDENT] == ["NOP"]
+    assert errors_of('#include "dir.h"\n', t) == [f"{t}:1:10: #include: read dir.h: is a directory"]
+    assert errors_of('#include "a\\x00b.h"\n', t) == [f"{t}:1:10: #include: open a\x00b.h: invalid argument"]
 
 
 def test_every_error_is_reported():
