@@ -86,7 +86,8 @@ def _check_duplicates(funcs: list[obj6.Function], data: list[Prog], errors: Erro
 
 def _text_symbol(fn: obj6.Function, code: bytes, relocs: list[Reloc]) -> TextSymbol:
     frame = fn.frame + fn.bpsize  # what Go reports (and prints in TEXT): the written frame plus the BP slot
-    sym = TextSymbol(fn.name, fn.flags, frame, fn.args, fn.pos, code, relocs, nosplit=fn.nosplit, noframe=fn.noframe)
+    sym = TextSymbol(fn.name, fn.flags, frame, fn.args, fn.pos, code, relocs, nosplit=fn.nosplit, noframe=fn.noframe,
+                     spwrite=fn.spwrite)
     size_addr = fn.text.args[2]
     size_addr.offset = frame
     if fn.nosplit:

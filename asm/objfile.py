@@ -61,6 +61,7 @@ class TextSymbol:
     instructions: list[Instruction] = field(default_factory=list)
     nosplit: bool = False
     noframe: bool = False
+    spwrite: bool = False  # funcFlag_SPWRITE: a traceback stops at this function
     max_sp_delta: int = 0  # the most SP falls below its entry value (funcMaxSPDelta, from spadj)
     progs: list[Prog] = field(default_factory=list, repr=False)  # not kept in the cache
 

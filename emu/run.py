@@ -18,7 +18,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
-from typing import BinaryIO, TextIO
+from typing import Any, BinaryIO, TextIO
 
 from unicorn import (
     UC_ERR_INSN_INVALID,
@@ -38,7 +38,7 @@ import runtime.api  # noqa: F401  (registers the gates)
 from asm import AsmError, Object, Options, Pos, assemble_file, link
 from runtime import schedtrace, stack, sysmon
 from runtime.debug import DebugVars
-from runtime.errors import Abort, Deadlock, GoPanic, LimitReached, Throw
+from runtime.errors import Deadlock, GoPanic, LimitReached, Throw
 from runtime.gates import (
     GATES,
     SLOT_BP,
@@ -272,7 +272,9 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
         _stop(proc, uc)
     except GoPanic as p:
         assert mp is not None  # only a goroutine's call into the runtime panics
-        _die(proc, uc, [*_startpanic(proc, mp), f"panic: {p}", "", *_caller(proc, mp, frame)])
+        gp = proc.runtime.curg(mp)
+        at = {} if frame is None else {"pc": frame.return_pc, "sp": frame.sp + 8, "bp": frame.bp}
+        _die(proc, uc, _gopanic(proc, mp, [f"panic: {p}"], gp, **at))
     except LimitReached as e:  # where the call returns to; sysmon (its schedtrace lines) has no CPU
         _die(proc, uc, [_stopped(proc, str(e), frame.return_pc if frame else _pc(uc) if uc else None)])
     except MemoryFault as f:  # the runtime's own code faulted (a bad pointer the program gave it)
@@ -283,9 +285,6 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
     except OutOfMemory as e:  # mallocgc's message, then its throw
         _die(proc, uc, [f"runtime: out of memory: {e}", "fatal error: out of memory",
                         *_startpanic(proc, mp, THROW_RUNTIME), *_running(proc, mp, frame)])  # fmt: skip
-    except Abort as a:
-        pc = a.args[0]
-        _die(proc, uc, ["SIGTRAP: trace trap", f"PC={pc:#x} m={mp.id if mp else 0} sigcode=128"])
     except Deadlock as t:
         _die(proc, uc, [f"fatal error: {t}", *_startpanic(proc, mp, THROW_USER), *_others(proc)])
     except Throw as t:
@@ -304,6 +303,21 @@ def _pc(uc) -> int:  # type: ignore[no-untyped-def]
 def _running(proc: Process, mp: M | None, frame: Frame | None) -> list[str]:
     """A blank line and the traceback of the goroutine that called into the runtime, if any."""
     return ["", *_caller(proc, mp, frame)] if mp is not None and mp.curg else []
+
+
+def _gopanic(proc: Process, mp: M, message: list[str], g: G | None, **at: Any) -> list[str]:
+    """A panic's output: its message, then g's traceback from `at` (traceback.goroutine's
+    arguments). Unless gopanic's first walk up the stack (addOneOpenDeferFrame) meets a function
+    that writes SP: it cannot follow SP there and throws."""
+    image, space = proc.machine.image, proc.machine.space
+    if g is None:
+        return [*_startpanic(proc, mp), *message]
+    where = ["", *traceback.goroutine(image, space, g, **at)]
+    spwrite = traceback.spwrite_function(image, space, g, **at)
+    if spwrite is not None:
+        return [f"traceback: unexpected SPWRITE function {spwrite}", "fatal error: traceback",
+                *_startpanic(proc, mp, THROW_RUNTIME), *where]  # fmt: skip
+    return [*_startpanic(proc, mp), *message, *where]
 
 
 def _caller(proc: Process, mp: M, frame: Frame | None) -> list[str]:
@@ -658,26 +672,27 @@ def _fault(proc: Process, cpu: CPU, stop: Piece) -> int:
     trap = proc.trap or _memory_trap(proc, stop)
     mp = proc.runtime.allm[cpu.index]
     space, image = proc.machine.space, proc.machine.image
-    gaddr = cpu.reg("r14")
+    gaddr = space.load(proc.machine.g_slot(cpu), 8)  # the signal handler's g: TLS's, whatever R14 holds
     g = G(space, gaddr) if space.region_at(gaddr) else None
     sp, bp = cpu.reg("rsp"), cpu.reg("rbp")
     if trap.signal in ("SIGILL", "SIGTRAP"):
-        # The pc after INT3 is the trap's; its line is that of the INT3, as Go shows it.
-        here = [] if g is None else traceback.fault(image, space, g, trap.pc, sp, bp, after=trap.signal == "SIGTRAP")
+        here = [] if g is None else traceback.fault(image, space, g, trap.pc, sp, bp, fatal=True)
         lines = [*_startpanic(proc, mp, THROW_RUNTIME), SIGNAL_NAMES[trap.signal],
                  f"PC={trap.pc:#x} m={mp.id} sigcode={trap.code}", *_instruction_bytes(space, trap), "",
                  *here, *_others(proc, gaddr), "", *_dumpregs(cpu)]  # fmt: skip
     else:
         signal = f"[signal {SIGNAL_NAMES[trap.signal]} code={trap.code:#x} addr={trap.addr:#x} pc={trap.pc:#x}]"
+        at = {"pc": trap.pc, "return_pc": False, "sp": sp, "bp": bp}
         if trap.signal == "SIGFPE":
-            lines = [*_startpanic(proc, mp), "panic: runtime error: integer divide by zero", signal]
+            lines = _gopanic(proc, mp, ["panic: runtime error: integer divide by zero", signal], g, **at)
         elif trap.code in (1, 2) and trap.addr < 0x1000:  # SEGV_MAPERR, SEGV_ACCERR
-            lines = [*_startpanic(proc, mp), "panic: runtime error: invalid memory address or nil pointer dereference", signal]
+            nil = "panic: runtime error: invalid memory address or nil pointer dereference"
+            lines = _gopanic(proc, mp, [nil, signal], g, **at)
         else:
             lines = [f"unexpected fault address {trap.addr:#x}", "fatal error: fault",
                      *_startpanic(proc, mp, THROW_RUNTIME), signal]  # fmt: skip
-        if g is not None:
-            lines += ["", *traceback.fault(image, space, g, trap.pc, sp, bp)]
+            if g is not None:
+                lines += ["", *traceback.fault(image, space, g, trap.pc, sp, bp)]
     proc.stderr.write(("\n".join(lines) + "\n").encode())
     return 2
 

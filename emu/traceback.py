@@ -28,9 +28,10 @@ from runtime.layout import G, const, waitReasonStrings
 from runtime.memory import Memory, MemoryFault, load
 
 WAIT_REASONS = waitReasonStrings
-STATUS = {const._Grunnable: "runnable", const._Grunning: "running", const._Gsyscall: "syscall"}
+G_STATUS_STRINGS = ["idle", "runnable", "running", "syscall", "waiting", "", "dead", "", "copystack", "preempted"]
 
 MAX_FRAMES = 100  # _TracebackMaxFrames
+PANIC_WALK_FRAMES = 1 << 20  # Go's walk for a panic's defers has no limit; a 1 GB stack holds 2^26 frames
 ELIDED = "...additional frames elided..."
 RUNTIME = "runtime."
 # Runtime frames Go 1.19 has above the innermost program frame, which goemu's runtime (Python) does
@@ -44,9 +45,12 @@ RUNTIME_CALL_FRAMES = 3
 
 
 def status(g: G) -> str:
-    if g.atomicstatus == const._Gwaiting:
-        return WAIT_REASONS[g.waitreason] if g.waitreason < len(WAIT_REASONS) else "waiting"
-    return STATUS.get(g.atomicstatus, "unknown")
+    """goroutineheader's status: gStatusStrings, the wait reason of a waiting G, `(scan)`."""
+    value = g.atomicstatus & ~const._Gscan
+    text = G_STATUS_STRINGS[value] if value < len(G_STATUS_STRINGS) else "???"
+    if value == const._Gwaiting and g.waitreason:
+        text = WAIT_REASONS[g.waitreason] if g.waitreason < len(WAIT_REASONS) else "unknown wait reason"
+    return text + (" (scan)" if g.atomicstatus & const._Gscan else "")
 
 
 @dataclass(frozen=True)
@@ -74,22 +78,46 @@ def goroutine(
     are once that call returns (SP just above the return address). Without sp and bp only pc's
     frame can be shown. Without pc, g is not running and is walked from g.sched."""
     head = f"goroutine {g.goid} [{status(g)}]:"
-    if pc is None:
-        start, hidden = _from_sched(image, mem, g)
-    elif sp is None or bp is None:
+    if pc is not None and (sp is None or bp is None):
         return [head, *frame_lines(image, pc, return_pc), *created_by(image, g)]
-    elif return_pc:
-        start, hidden = Cursor(pc, sp, bp), RUNTIME_CALL_FRAMES
-    else:
-        start, hidden = _from_fault(image, mem, g, Cursor(pc, sp, bp, trap=True)), SIGPANIC_FRAMES
+    start, hidden = _start(image, mem, g, pc, return_pc, sp, bp)
     return [head, *_frames(image, mem, g, start, hidden), *created_by(image, g)]
 
 
-def fault(image: Image, mem: Memory, g: G, pc: int, sp: int, bp: int, after: bool = False) -> list[str]:
-    """The traceback of g, which faulted at pc with the CPU's SP and BP (sigpanic's view); with
-    `after`, pc is just past the trapping instruction (INT3), whose line the frame shows."""
-    if after:
-        return [f"goroutine {g.goid} [{status(g)}]:", *_frames(image, mem, g, Cursor(pc, sp, bp), 0),
+def spwrite_function(
+    image: Image, mem: Memory, g: G, pc: int | None = None, return_pc: bool = True, sp: int | None = None,
+    bp: int | None = None,
+) -> str | None:
+    """The first function up g's stack (from where goroutine() would start) that writes SP:
+    gopanic's walk for open-coded defers (addOneOpenDeferFrame) throws there, as it does at any
+    frame past the one it starts from (gopanic's caller, a runtime function)."""
+    if pc is not None and (sp is None or bp is None):
+        return None
+    start = _start(image, mem, g, pc, return_pc, sp, bp)[0]
+    for fn, _ in walk(image, mem, g, start, PANIC_WALK_FRAMES, spwrite=True):
+        if _text(fn).spwrite:
+            return fn.name
+    return None
+
+
+def _start(
+    image: Image, mem: Memory, g: G, pc: int | None, return_pc: bool, sp: int | None, bp: int | None
+) -> tuple[Cursor, int]:
+    """Where goroutine()'s walk starts, and how many runtime frames Go has walked before it."""
+    if pc is None:
+        return _from_sched(image, mem, g)
+    assert sp is not None and bp is not None
+    if return_pc:
+        return Cursor(pc, sp, bp), RUNTIME_CALL_FRAMES
+    return _from_fault(image, mem, g, Cursor(pc, sp, bp, trap=True)), SIGPANIC_FRAMES
+
+
+def fault(image: Image, mem: Memory, g: G, pc: int, sp: int, bp: int, fatal: bool = False) -> list[str]:
+    """The traceback of g, which faulted at pc with the CPU's SP and BP (sigpanic's view). With
+    `fatal`, a fatal signal's (tracebacktrap): from pc itself, no sigpanic frames; after INT3,
+    pc is the next instruction, and its line is the one Go shows."""
+    if fatal:
+        return [f"goroutine {g.goid} [{status(g)}]:", *_frames(image, mem, g, Cursor(pc, sp, bp, trap=True), 0),
                 *created_by(image, g)]  # fmt: skip
     return goroutine(image, mem, g, pc, return_pc=False, sp=sp, bp=bp)
 
@@ -137,29 +165,37 @@ def _from_fault(image: Image, mem: Memory, g: G, at: Cursor) -> Cursor:
     return Cursor(_load(mem, at.sp), at.sp + 8, at.bp, trap=True)
 
 
-def _frames(image: Image, mem: Memory, g: G, at: Cursor | None, hidden: int) -> list[str]:
+def _frames(image: Image, mem: Memory, g: G, at: Cursor | None, hidden: int, everything: bool = False) -> list[str]:
     """gentraceback's printing loop from `at`, with `hidden` runtime frames already walked. The
-    elision line comes only after 100 printed frames: gentraceback returns the printed count."""
+    elision line comes only after 100 printed frames: gentraceback returns the printed count.
+    As traceback1 does, a walk that printed nothing is printed again with the runtime's frames."""
     lines: list[str] = []
     printed = 0
-    for fn, frame in walk(image, mem, g, at, MAX_FRAMES - hidden):
-        if _shown(fn.name):
+    for fn, frame in walk(image, mem, g, at, MAX_FRAMES - hidden, spwrite=True):
+        if everything or _shown(fn.name):
             lines += _frame(image, fn, frame)
             printed += 1
+    if not printed and not everything:
+        return _frames(image, mem, g, at, hidden, everything=True)
     if printed == MAX_FRAMES:
         lines.append(ELIDED)
     return lines
 
 
-def walk(image: Image, mem: Memory, g: G, at: Cursor | None, limit: int = MAX_FRAMES) -> Iterator[tuple[Symbol, Cursor]]:
+def walk(
+    image: Image, mem: Memory, g: G, at: Cursor | None, limit: int = MAX_FRAMES, spwrite: bool = False
+) -> Iterator[tuple[Symbol, Cursor]]:
     """The frames up g's stack from `at` (innermost first), runtime ones included, up to limit:
-    gentraceback's unwinding without its printing rules (the debugger's backtrace)."""
+    gentraceback's unwinding without its printing rules (the debugger's backtrace). With
+    `spwrite`, the walk ends at a function that writes SP, as Go's does (it cannot know where SP
+    went); the debugger unwinds through them by the frame pointers, as Delve does."""
     for _ in range(limit):
         fn = _function(image, at) if at is not None else None
         if at is None or fn is None:
             return
         yield fn, at
-        if _text(fn).flags & TOPFRAME:  # runtime.goexit: the bottom of every goroutine's stack
+        text = _text(fn)
+        if text.flags & TOPFRAME or (spwrite and text.spwrite):  # TOPFRAME: runtime.goexit
             return
         at = _caller(mem, g, fn, at)
 

@@ -1,7 +1,7 @@
 // The runtime's own switch code, as in Go 1.19's runtime/asm_amd64.s: these functions are copied
 // from it unchanged (Copyright 2009 The Go Authors; BSD-style license, see Go's LICENSE file) so
 // that the emulated CPU executes exactly the instructions a Go 1.19 binary does. The functions
-// they call that are Go code in the real runtime (newstack, goexit1, badmcall, abort, ...) are
+// they call that are Go code in the real runtime (newstack, goexit1, badmcall, ...) are
 // provided by goemu's Python runtime through the gate page.
 //
 // Bytes checked against go tool asm's by tests/asm/test_listing.py, behaviour by test_switch.py.
@@ -219,3 +219,8 @@ TEXT runtime·goexit(SB),NOSPLIT|TOPFRAME,$0-0
 	CALL	runtime·goexit1(SB)	// does not return
 	// traceback from goexit1 must hit code range of goexit
 	BYTE	$0x90	// NOP
+
+TEXT runtime·abort(SB),NOSPLIT,$0-0
+	INT	$3
+loop:
+	JMP	loop

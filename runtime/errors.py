@@ -24,7 +24,3 @@ class Deadlock(Throw):
 class LimitReached(Exception):
     """A limit of the run that goemu sets (--max-goroutines, --max-output), not Go: the emulator
     stops the program and says which (`goemu: stopped after --max-goroutines 1000 (pc=...)`)."""
-
-
-class Abort(Exception):
-    """runtime.abort's INT $3 (SIGTRAP in the runtime: Go crashes with `SIGTRAP: trace trap`)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING
 
 from . import preempt
-from .errors import Abort, Throw
+from .errors import Throw
 from .gates import Frame, gate
 from .layout import G, M, P, Sudog, const
 from .memory import load, read, store, write
@@ -191,15 +191,10 @@ def adjustpointers(rt: Runtime, lo: int, hi: int, old_lo: int, old_hi: int, delt
 
 @gate("runtime.badmorestackg0")
 def badmorestackg0(rt: Runtime, mp: M, frame: Frame) -> None:
-    """morestack on g0 (the scheduler stack cannot grow); morestack then calls abort."""
+    """morestack on g0 (the scheduler stack cannot grow); morestack then calls abort (INT $3)."""
     rt.write(2, b"fatal: morestack on g0\n")
 
 
 @gate("runtime.badmorestackgsignal")
 def badmorestackgsignal(rt: Runtime, mp: M, frame: Frame) -> None:
     rt.write(2, b"fatal: morestack on gsignal\n")
-
-
-@gate("runtime.abort")
-def abort(rt: Runtime, mp: M, frame: Frame) -> None:
-    raise Abort(frame.return_pc - 5)  # the CALL's address: abort's INT $3 in Go

@@ -92,25 +92,6 @@ def test_write_to_other_fds_and_bad_pointers_fails_like_linux(tmp_path):
     assert run_main(tmp_path, body)[:2] == (0, "-9-14")
 
 
-def test_morestack_on_g0_is_fatal_as_in_go(tmp_path):
-    """morestack refuses to grow the scheduler's stack: badmorestackg0's message, then abort's
-    INT $3 (SIGTRAP) ends the program; the reported PC is morestack's call of abort."""
-    src = tmp_path / "g0.s"
-    src.write_text(
-        '#include "go_asm.h"\n'
-        "TEXT main·main(SB), 4, $0-0\n"  # NOSPLIT: a function that runs with g0 in TLS
-        "\tMOVQ (TLS), AX\n\tMOVQ g_m(AX), AX\n\tMOVQ m_g0(AX), AX\n\tMOVQ AX, (TLS)\n"
-        "\tCALL runtime·morestack(SB)\n\tRET\n"
-    )
-    out, err = io.BytesIO(), io.BytesIO()
-    assert run([str(src)], None, Limits(max_insns=1_000_000), out, err) == 2
-    lines = err.getvalue().decode().splitlines()
-    assert lines[:2] == ["fatal: morestack on g0", "SIGTRAP: trace trap"]
-    morestack = build([str(src)])[0].symbols["runtime.morestack"]
-    call = next(i for i in morestack.text.instructions if i.text == "CALL\truntime.abort(SB)")
-    assert lines[2:] == [f"PC={morestack.addr + call.offset:#x} m=0 sigcode=128"]
-
-
 def test_out_of_memory_under_max_memory(tmp_path):
     src = tmp_path / "prog.s"
     src.write_text(

@@ -127,7 +127,10 @@ def test_runs_are_deterministic(monkeypatch):
 
 
 def test_goroutine_started_at_nil_faults_instead_of_stopping(tmp_path):
-    """A jump to address 0 is a fault (a nil func call), not the end of an emulation slice."""
+    """A jump to address 0 is a fault (a nil func call), not the end of an emulation slice. Its
+    traceback has no program frame, so it is printed again with the runtime's, as in Go 1.19
+    (whose own frames, panic and sigpanic, goemu does not have): goexit, at the pc the fault
+    left as its return address."""
     src = tmp_path / "z.s"
     src.write_text(
         "GLOBL fv<>(SB), 8, $8\nTEXT main·main(SB), $8-0\n\tLEAQ fv<>(SB), AX\n\tMOVQ AX, 0(SP)\n"
@@ -135,11 +138,15 @@ def test_goroutine_started_at_nil_faults_instead_of_stopping(tmp_path):
     )
     out, err = io.BytesIO(), io.BytesIO()
     assert run([str(src)], None, Limits(max_insns=1_000_000), out, err) == 2
+    image = build([str(src)])[0]
+    goexit_file, goexit_line = image.line_at(image.symbols["runtime.goexit"].addr + 1)  # CALL goexit1
     assert err.getvalue().decode() == (
         "panic: runtime error: invalid memory address or nil pointer dereference\n"
         "[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc=0x0]\n"
         "\n"
         "goroutine 5 [running]:\n"
+        "runtime.goexit()\n"
+        f"\t{goexit_file}:{goexit_line} +0x1\n"
         "created by main.main\n"
         f"\t{src}:5 +0x2d\n"
     )

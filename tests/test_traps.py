@@ -64,14 +64,32 @@ def test_an_invalid_opcode_is_sigill_with_the_instruction_bytes(tmp_path):
 def test_int3_is_sigtrap_after_it_with_the_other_goroutines(tmp_path):
     worker = "TEXT ·w(SB), NOSPLIT, $0-0\n\tRET\n"
     status, err, src, regs, main, _, image = run_main(tmp_path, GO_WORKER + SET + "\tINT $3\n", worker)
-    pc = regs["rip"]  # just past the INT $3: the trap's pc; the frame shows the INT's line
+    pc = regs["rip"]  # just past the INT $3: the trap's pc, and the frame's line is pc's (the RET's), as in Go
     assert status == 2
     assert err == (
         f"SIGTRAP: trace trap\nPC={pc:#x} m=0 sigcode=128\n\n"
-        f"goroutine 1 [running]:\nmain.main()\n\t{src}:21 +{pc - main:#x}\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:22 +{pc - main:#x}\n\n"
         f"goroutine 5 [runnable]:\nmain.w()\n\t{src}:24\ncreated by main.main\n\t{src}:7 +{after(image, 'CALL runtime·newproc(SB)'):#x}\n\n"
         + dump(regs)
     )
+
+
+def test_morestack_on_g0_aborts_with_int3_in_runtime_abort(tmp_path):
+    """morestack refuses to grow the scheduler's stack: badmorestackg0's message, then Go's
+    runtime·abort (INT $3) traps. The signal handler takes g from TLS, g0 here (goroutine 0,
+    idle); its traceback has only runtime frames, so Go prints them (traceback1's second try)."""
+    body = ('#include "go_asm.h"\n\tMOVQ (TLS), AX\n\tMOVQ g_m(AX), AX\n\tMOVQ m_g0(AX), AX\n\tMOVQ AX, (TLS)\n'
+            "\tCALL runtime·morestack(SB)\n")  # fmt: skip
+    status, err, src, regs, main, _, image = run_main(tmp_path, body)
+    abort = image.symbols["runtime.abort"]
+    asm_amd64 = image.line_at(abort.addr)[0]
+    assert (status, regs["rip"]) == (2, abort.addr + 2)
+    assert err.startswith(
+        f"fatal: morestack on g0\nSIGTRAP: trace trap\nPC={abort.addr + 2:#x} m=0 sigcode=128\n\n"
+        f"goroutine 0 [idle]:\nruntime.abort()\n\t{asm_amd64}:{image.line_at(abort.addr + 2)[1]} +0x2\n\n"
+        f"goroutine 1 [running]:\n\nrax    "  # Go faults walking it (its g.sched is stale) and dies
+    )
+    assert err.endswith(f"rip    {abort.addr + 2:#x}\nrflags {regs['rflags']:#x}\ncs     0x33\nfs     0x0\ngs     0x0\n")
 
 
 @pytest.mark.parametrize("insn", ["HLT", "CLI", "STI", "OUTB", "INB", "RDMSR", "WRMSR", "INT $0x21",

@@ -52,6 +52,7 @@ class Function:
     noframe: bool = False  # effective: no BP slot
     autoffset: int = 0  # hardware frame size including the BP slot
     bpsize: int = 0  # 8 when the function saves BP
+    spwrite: bool = False  # funcFlag_SPWRITE: it writes SP other than by PUSH, POP and ADJSP
 
 
 def const(v: int) -> Addr:
@@ -304,6 +305,8 @@ def _adjust_frame(
                 continue
             if p.args and p.args[-1].type is AddrType.BRANCH and p.args[-1].sym:
                 p.op = "JMP"
+        elif p.args and p.args[-1].type is AddrType.REG and p.args[-1].reg == "SP" and p.op not in ("CMPL", "CMPQ"):
+            fn.spwrite = True  # SUBQ $8, SP as well: tracebacks cannot follow SP through it
         out.append(p)
     return out
 

@@ -278,3 +278,60 @@ def test_return_address_in_prologue_and_epilogue():
         ("CALL\truntime.morestack_noctxt(SB)", 0),
         ("JMP\t0", 0),
     ]
+
+
+def test_a_panic_under_a_function_that_writes_sp_is_a_traceback_throw(tmp_path):
+    """outer moves SP itself (SUBQ/ADDQ, not the prologue's ADJSP): cmd/asm marks it SPWRITE, and
+    gopanic's first walk up the stack (for open-coded defers) throws when it gets there, as Go
+    1.19 does; the traceback stops at it too, since SP cannot be followed through it."""
+    source = THREE_DEEP.replace("\tCALL\t·middle(SB)\n", "\tSUBQ\t$8, SP\n\tADDQ\t$8, SP\n\tCALL\t·middle(SB)\n")
+    status, err, src = run_source(tmp_path, source)
+    assert status == 2
+    assert err.splitlines() == [
+        "traceback: unexpected SPWRITE function main.outer",
+        "fatal error: traceback",
+        "",
+        "goroutine 1 [running]:",
+        "main.inner()",
+        f"\t{src}:5 +0x1a",
+        "main.middle()",
+        f"\t{src}:8 +0x5",
+        "main.outer()",
+        f"\t{src}:13 +0x2a",
+    ]
+
+
+def test_a_runtime_panic_in_a_function_that_writes_sp_is_a_traceback_throw(tmp_path):
+    status, err, src = run_source(
+        tmp_path, "TEXT main·main(SB), $8-0\n\tMOVQ\tSP, AX\n\tMOVQ\tAX, SP\n\tMOVQ\t$0, 0(SP)\n\tCALL\truntime·closechan(SB)\n\tRET\n"
+    )
+    assert status == 2
+    assert err.splitlines() == [
+        "traceback: unexpected SPWRITE function main.main",
+        "fatal error: traceback",
+        "",
+        "goroutine 1 [running]:",
+        "main.main()",
+        f"\t{src}:6 +0x30",
+    ]
+
+
+def test_a_parked_goroutines_traceback_stops_at_a_function_that_writes_sp(tmp_path):
+    """No panic, no throw: the deadlock report's walk just ends there, at the SPWRITE frame."""
+    status, err, src = run_source(
+        tmp_path,
+        "TEXT ·wait(SB), $16-0\n\tMOVQ\t$8, 0(SP)\n\tMOVQ\t$0, 8(SP)\n\tCALL\truntime·makechan(SB)\n"
+        "\tMOVQ\t16(SP), AX\n\tMOVQ\tAX, 0(SP)\n\tLEAQ\tx-8(SP), AX\n\tMOVQ\tAX, 8(SP)\n\tCALL\truntime·chanrecv1(SB)\n\tRET\n"
+        "TEXT ·spw(SB), $8-0\n\tSUBQ\t$8, SP\n\tADDQ\t$8, SP\n\tCALL\t·wait(SB)\n\tRET\n"
+        "TEXT main·main(SB), $8-0\n\tCALL\t·spw(SB)\n\tRET\n",
+    )
+    assert status == 2
+    assert err.splitlines() == [
+        "fatal error: all goroutines are asleep - deadlock!",
+        "",
+        "goroutine 1 [chan receive]:",
+        "main.wait()",
+        f"\t{src}:10 +0x4b",
+        "main.spw()",
+        f"\t{src}:15 +0x2a",
+    ]

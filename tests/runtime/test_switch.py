@@ -29,7 +29,7 @@ U64 = (1 << 64) - 1
 # The runtime functions the stubs call that are Go (here: Python) code, at addresses of our own
 # choosing on one page of INT3s: a run stops there before executing anything of them.
 _EXTERNAL_NAMES = (
-    "newstack badmcall badmcall2 badmorestackg0 badmorestackgsignal abort goexit1 badsystemstack"
+    "newstack badmcall badmcall2 badmorestackg0 badmorestackgsignal goexit1 badsystemstack"
 )
 EXTERNALS = {"runtime." + name: GATE_BASE + 0x10 * (i + 1) for i, name in enumerate(_EXTERNAL_NAMES.split())}
 NEWSTACK = EXTERNALS["runtime.newstack"]
