@@ -683,7 +683,11 @@ def _fault(proc: Process, cpu: CPU, stop: Piece) -> int:
     else:
         signal = f"[signal {SIGNAL_NAMES[trap.signal]} code={trap.code:#x} addr={trap.addr:#x} pc={trap.pc:#x}]"
         at = {"pc": trap.pc, "return_pc": False, "sp": sp, "bp": bp}
-        if trap.signal == "SIGFPE":
+        if (unusable := _preparePanic_faults(space, image, trap.pc, sp)) is not None:
+            lines = [f"goemu: {SIGNAL_NAMES[trap.signal]} at pc={trap.pc:#x} with SP={sp:#x}: Go's signal handler "
+                     f"cannot {unusable}; it faults in turn and the kernel kills the process with SIGSEGV, "
+                     "before Go prints anything"]  # fmt: skip
+        elif trap.signal == "SIGFPE":
             lines = _gopanic(proc, mp, ["panic: runtime error: integer divide by zero", signal], g, **at)
         elif trap.code in (1, 2) and trap.addr < 0x1000:  # SEGV_MAPERR, SEGV_ACCERR
             nil = "panic: runtime error: invalid memory address or nil pointer dereference"
@@ -695,6 +699,30 @@ def _fault(proc: Process, cpu: CPU, stop: Piece) -> int:
                 lines += ["", *traceback.fault(image, space, g, trap.pc, sp, bp)]
     proc.stderr.write(("\n".join(lines) + "\n").encode())
     return 2
+
+
+def _preparePanic_faults(space, image, pc: int, sp: int) -> str | None:  # type: ignore[no-untyped-def]
+    """What preparePanic cannot do on the faulting goroutine's stack, if anything: it reads the
+    word at SP, then (shouldPushSigpanic) pushes the pc as sigpanic's return address, unless pc
+    is 0 or outside every function with a return address at SP that is not."""
+    if not _accessible(space, sp, "r"):
+        return "read the word at SP"
+    push = pc != 0 and (_is_code(image, pc) or not _is_code(image, space.load(sp, 8)))
+    if push and not _accessible(space, sp - 8, "w"):
+        return "push sigpanic's return address"
+    return None
+
+
+def _is_code(image, pc: int) -> bool:  # type: ignore[no-untyped-def]
+    """findfunc(pc).valid()"""
+    fn = image.symbol_at(pc)
+    return fn is not None and fn.text is not None
+
+
+def _accessible(space, addr: int, perm: str) -> bool:  # type: ignore[no-untyped-def]
+    """Whether the word at addr may be accessed so (r, w) without a fault."""
+    region = space.region_at(addr)
+    return region is not None and perm in region.perms and addr + 8 <= region.end
 
 
 def _memory_trap(proc: Process, stop: Piece) -> traps.Trap:

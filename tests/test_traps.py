@@ -143,3 +143,23 @@ def test_faults_above_the_first_page_are_thrown(tmp_path, body, code, addr):
         f"[signal SIGSEGV: segmentation violation code={code:#x} addr={addr:#x} pc={pc:#x}]\n\n"
         f"goroutine 1 [running]:\nmain.main()\n\t{src}:4 +{pc - main:#x}\n"
     )
+
+
+@pytest.mark.parametrize(
+    ("body", "extra", "sp", "cannot"),
+    [
+        ("\tMOVQ $0, SP\n", "", lambda image: 0, "read the word at SP"),  # the RET then reads 0(SP)
+        ("\tLEAQ ro<>+8(SB), SP\n\tMOVQ $0, AX\n\tMOVQ (AX), AX\n", "GLOBL ro<>(SB), RODATA, $16\n",
+         lambda image: image.symbols["ro<>"].addr + 8, "push sigpanic's return address"),
+    ],
+)  # fmt: skip
+def test_a_fault_with_an_unusable_sp_kills_the_process_before_go_says_anything(tmp_path, body, extra, sp, cannot):
+    """preparePanic reads the word at SP and pushes sigpanic's return address below it, inside the
+    signal handler: where either faults, Linux kills the process (SIGSEGV, exit status 139 in a
+    shell) and Go prints nothing. goemu says so, with the fault that started it."""
+    status, err, _, regs, _, _, image = run_main(tmp_path, body, extra)
+    assert (status, regs["rsp"]) == (2, sp(image))
+    assert err == (
+        f"goemu: SIGSEGV: segmentation violation at pc={regs['rip']:#x} with SP={sp(image):#x}: Go's signal handler "
+        f"cannot {cannot}; it faults in turn and the kernel kills the process with SIGSEGV, before Go prints anything\n"
+    )
