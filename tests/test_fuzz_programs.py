@@ -35,6 +35,8 @@ STATEMENTS = st.one_of(
         "\tLEAQ ·w(SB), AX\n\tMOVQ AX, f-8(SP)\n\tLEAQ f-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·newproc(SB)\n",
     ]),
 )  # fmt: skip
+# Raw machine code: whatever the bytes decode to (or not), run as it stands.
+RAW = st.binary(min_size=1, max_size=16).map(lambda b: "".join(f"\tBYTE ${x:#x}\n" for x in b))
 KNOWN = ("panic: ", "fatal error: ", "unexpected fault address ", "SIGILL: ", "SIGTRAP: ", "goemu: ", "runtime: ")
 
 
@@ -60,13 +62,13 @@ def check(main: list[str], worker: list[str]) -> None:
 
 
 @settings(max_examples=80, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(st.lists(STATEMENTS, max_size=6), st.lists(STATEMENTS, max_size=4))
+@given(st.lists(STATEMENTS | RAW, max_size=6), st.lists(STATEMENTS | RAW, max_size=4))
 def test_hostile_programs_end_in_go_words(main, worker):
     check(main, worker)
 
 
 @pytest.mark.fuzz
 @settings(max_examples=3000, deadline=None, suppress_health_check=list(HealthCheck), derandomize=False)
-@given(st.lists(STATEMENTS, max_size=10), st.lists(STATEMENTS, max_size=6))
+@given(st.lists(STATEMENTS | RAW, max_size=10), st.lists(STATEMENTS | RAW, max_size=6))
 def test_hostile_programs_full_budget(main, worker):
     check(main, worker)
