@@ -288,7 +288,10 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
     except Deadlock as t:
         _die(proc, uc, [f"fatal error: {t}", *_startpanic(proc, mp, THROW_USER), *_others(proc)])
     except Throw as t:
-        where = ["", *traceback.goroutine(proc.machine.image, space, G(space, t.g))] if t.g else []
+        if t.g:
+            where = ["", *traceback.goroutine(proc.machine.image, space, G(space, t.g))]
+        else:  # thrown in a call the goroutine made on its own stack (not on g0, like newstack)
+            where = _running(proc, mp, frame) if _on_curg_stack(proc, mp, frame) else []
         _die(proc, uc, [f"fatal error: {t}", *_startpanic(proc, mp, THROW_RUNTIME), *where])
     except Exception as e:  # a bug in goemu's runtime: say so, without a Python traceback
         _die(proc, uc, [f"fatal error: goemu internal error in the runtime: {type(e).__name__}: {e}"])
@@ -298,6 +301,14 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
 def _pc(uc) -> int:  # type: ignore[no-untyped-def]
     """The CPU's pc, or 0 for the runtime's work between slices (sysmon), which has none."""
     return uc.reg_read(x86.UC_X86_REG_RIP) if uc is not None else 0
+
+
+def _on_curg_stack(proc: Process, mp: M | None, frame: Frame | None) -> bool:
+    """Whether the runtime call at frame was made by m.curg on its own stack."""
+    if mp is None or not mp.curg or frame is None:
+        return False
+    stack = G(proc.machine.space, mp.curg).stack
+    return stack.lo <= frame.sp < stack.hi
 
 
 def _running(proc: Process, mp: M | None, frame: Frame | None) -> list[str]:

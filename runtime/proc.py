@@ -188,6 +188,9 @@ class Runtime:
         for i in range(old, nprocs):
             pp = self.allp[i]
             pp.id, pp.status = i, const._Pgcstop  # p.init
+            # It may get timers once it runs, without going through pidleget (P0 at start-up).
+            self.timerp_mask |= 1 << i
+            self.idlep_mask &= ~(1 << i)
         if mp.p and P(self.mem, mp.p).id < nprocs:
             P(self.mem, mp.p).status = const._Prunning
         else:

@@ -5,6 +5,7 @@ import io
 import pytest
 
 from emu.run import Config, Limits, boot, build, run, run_process
+from runtime.proc import CLOCK_START
 
 MAKECHAN = "\tMOVQ $8, 0(SP)\n\tMOVQ $1, 8(SP)\n\tCALL runtime·makechan(SB)\n\tMOVQ 16(SP), AX\n\tMOVQ AX, c-8(SP)\n"
 CLOSE = "\tMOVQ c-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·closechan(SB)\n"
@@ -125,3 +126,48 @@ def test_a_bad_pointer_given_to_the_runtime_faults_inside_it(tmp_path):
         f"[signal SIGSEGV: segmentation violation code=0x1 addr=0x0 pc={pc:#x}]\n\n"
         f"goroutine 1 [running]:\nmain.main()\n\t{src}:4 +0x33\n"  # the CALL's return address
     ))  # fmt: skip
+
+
+def throw_at(src: str, msg: str, line: int, off: int) -> str:
+    """A throw in a runtime call the goroutine made: its traceback from the call's return address."""
+    return f"fatal error: {msg}\n\ngoroutine 1 [running]:\nmain.main()\n\t{src}:{line} +{off:#x}\n"
+
+
+def test_makechan_of_an_element_of_64k_or_more_throws(tmp_path):
+    body = "\tMOVQ $65536, 0(SP)\n\tMOVQ $1, 8(SP)\n\tCALL runtime·makechan(SB)\n"
+    status, err, src = run_main(tmp_path, body)
+    assert (status, err) == (2, throw_at(src, "makechan: invalid channel element type", 4, 0x33))
+
+
+def test_gomaxprocs_past_goemus_256_ps_throws(tmp_path):
+    status, err, src = run_main(tmp_path, "\tMOVQ $257, 0(SP)\n\tCALL runtime·GOMAXPROCS(SB)\n")
+    assert (status, err) == (2, throw_at(src, "goemu: GOMAXPROCS(257): at most 256 Ps are supported", 3, 0x2a))
+
+
+SPINNER = "TEXT ·spin(SB), $0-0\nloop:\n\tJMP loop\n"
+GO_SPIN_AND_SLEEP = (
+    "\tLEAQ ·spin(SB), AX\n\tMOVQ AX, f-8(SP)\n\tLEAQ f-8(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·newproc(SB)\n"
+    "\tMOVQ $1000000, 0(SP)\n\tCALL time·Sleep(SB)\n"
+)
+
+
+def test_sleeping_beside_a_spinning_goroutine_wakes_on_time(tmp_path):
+    """main sleeps on P0 while its goroutine spins on P0's M; the M that sleeps in netpoll until
+    the timer wakes with another P, and finds the timer on P0 (timerpMask) as Go's stealWork does."""
+    src = tmp_path / "prog.s"
+    src.write_text(SPINNER + "TEXT main·main(SB), $40-0\n" + GO_SPIN_AND_SLEEP +
+                   "\tCALL runtime·nanotime(SB)\n\tMOVQ 0(SP), AX\n\tMOVQ AX, 0(SP)\n\tCALL runtime·printint(SB)\n\tRET\n")  # fmt: skip
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(max_insns=20_000_000), out, err, Config(gomaxprocs=4)) == 0
+    slept = int(err.getvalue()) - CLOCK_START
+    assert 1_000_000 <= slept < 1_100_000
+
+
+def test_gomaxprocs_while_another_p_runs_a_goroutine_is_not_implemented(tmp_path):
+    src = tmp_path / "prog.s"
+    src.write_text(SPINNER + "TEXT main·main(SB), $40-0\n" + GO_SPIN_AND_SLEEP +
+                   "\tMOVQ $2, 0(SP)\n\tCALL runtime·GOMAXPROCS(SB)\n\tRET\n")  # fmt: skip
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(max_insns=20_000_000), out, err, Config(gomaxprocs=4)) == 2
+    message = "goemu: stopping the world while other Ps run Gs needs preemption (not implemented yet)"
+    assert err.getvalue().decode() == throw_at(str(src), message, 13, 0x51)

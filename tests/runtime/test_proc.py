@@ -215,3 +215,10 @@ def test_gomaxprocs_shrinks_and_moves_runnable_gs_to_the_global_queue(rt4):
     assert [pp.id for pp in rt4.allp] == [0, 1] and p3.status == const._Pdead
     assert rt4.sched.runqsize == 2 and G(rt4.mem, rt4.sched.runq.head) == gs[0]
     assert rt4.gomaxprocs == 2 and rt4.sched.npidle == 1
+
+
+def test_every_p_may_have_timers_from_its_start(rt):
+    """p.init sets the P's timerpMask bit (and clears its idlepMask bit): P0 goes straight to m0
+    without pidleget, and a sleep on it must still be found by other Ms' stealWork."""
+    assert rt.timerp_mask == (1 << len(rt.allp)) - 1
+    assert rt.idlep_mask == sum(1 << pp.id for pp in rt.allp if pp.addr != rt.m0.p)
