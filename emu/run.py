@@ -13,6 +13,7 @@ implement yet stops it with a message naming it.
 
 from __future__ import annotations
 
+import math
 import struct
 import sys
 import time
@@ -528,6 +529,8 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
                 return None
             stop = _run_piece(proc, cpu, budget)
             rnd.ran = True
+            if stop.pc == NEVER and proc.trap is None:  # a jump there ends emu_start, not a fetch fault
+                proc.trap = traps.general_protection(NEVER)
             if stop.error is not None or proc.trap is not None:
                 return _fault(proc, cpu, stop)
             if proc.break_request:
@@ -557,8 +560,12 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
             break
         if rt.sysmon.wake:
             deadline = min(deadline, rt.sysmon.wake)
+        left = limits.timeout - (time.monotonic() - proc.started) if limits.timeout else math.inf
+        if left <= 0:  # every M sleeps: no CPU to say where it stands
+            proc.stderr.write(f"goemu: stopped after --timeout {limits.timeout:g}s (every M asleep)\n".encode())
+            return 2
         if proc.fast:
-            time.sleep(max(0, deadline - rt.nanotime()) / 1e9)
+            time.sleep(min(max(0, deadline - rt.nanotime()) / 1e9, left))
         else:
             rt.clock = max(rt.clock, deadline)
     return 2 if proc.status < 0 else proc.status
@@ -740,7 +747,11 @@ def _memory_trap(proc: Process, stop: Piece) -> traps.Trap:
     """The trap of a run that Unicorn ended with an error: an invalid opcode or a memory access."""
     if getattr(stop.error, "errno", None) == UC_ERR_INSN_INVALID:
         return traps.invalid_opcode(stop.pc)
+    if not traps.canonical(stop.pc):  # a jump there: the CPU's general-protection fault
+        return traps.general_protection(stop.pc)
     access, addr = proc.fault or (UC_MEM_FETCH_UNMAPPED, stop.pc)
+    if access in (UC_MEM_FETCH_UNMAPPED, UC_MEM_FETCH_PROT):
+        addr = stop.pc  # Unicorn reports the low 48 bits of the address only
     return traps.Trap("SIGSEGV", 0x2 if access in _PROT_ACCESS else 0x1, addr, stop.pc)  # SEGV_ACCERR / MAPERR
 
 

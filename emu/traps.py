@@ -53,6 +53,12 @@ def privileged(image: Image) -> Iterator[int]:
             yield insn.address
 
 
+def canonical(addr: int) -> bool:
+    """Whether a 64-bit address is canonical (bits 63..47 all equal); any other is a
+    general-protection fault when used, whatever is mapped."""
+    return addr < 1 << 47 or addr >= (1 << 64) - (1 << 47)
+
+
 def general_protection(pc: int) -> Trap:
     return Trap("SIGSEGV", SI_KERNEL, 0, pc)
 

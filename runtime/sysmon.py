@@ -5,7 +5,8 @@ goemu's sysmon has no M or CPU of its own: the emulator runs one iteration of it
 whenever the clock reaches its wake time, between slices. It sleeps 20 us, doubling after 1 ms
 without work up to 10 ms (or the --timeslice, if shorter, so that sysmon looks at least once per
 timeslice); while every P is idle it sleeps until the next timer or until a system call wakes
-it (sched.sysmonwait), as Go's does on sched.sysmonnote.
+it (sched.sysmonwait), as Go's does on sched.sysmonnote (Go wakes it at least every 60 s for
+the forced GC, which goemu does not have).
 """
 
 from __future__ import annotations
@@ -22,7 +23,6 @@ if TYPE_CHECKING:
 
 US = 1000
 FORCE_PREEMPT_NS = 10_000_000  # forcePreemptNS: a G runs this long before sysmon preempts it
-FORCEGC_PERIOD = 120_000_000_000  # forcegcperiod: a deep sleep lasts at most half of it
 MAX_DELAY_US = 10_000
 
 
@@ -64,7 +64,9 @@ def tick(rt: Runtime) -> None:
         next_timer = time.timeSleepUntil(rt)
         if next_timer > now:
             sched.sysmonwait = 1
-            s.wake = now + min(FORCEGC_PERIOD // 2, next_timer - now)
+            # Go caps this sleep at forcegcperiod/2, to start a forced GC; goemu has no GC, and
+            # its deterministic clock may jump years ahead (a long time.Sleep) in one step.
+            s.wake = next_timer
             return
     lastpoll = sched.lastpoll
     if rt.netpoll_inited and lastpoll and lastpoll + 10_000_000 < now:

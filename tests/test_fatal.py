@@ -171,3 +171,21 @@ def test_gomaxprocs_while_another_p_runs_a_goroutine_is_not_implemented(tmp_path
     assert run([str(src)], None, Limits(max_insns=20_000_000), out, err, Config(gomaxprocs=4)) == 2
     message = "goemu: stopping the world while other Ps run Gs needs preemption (not implemented yet)"
     assert err.getvalue().decode() == throw_at(str(src), message, 13, 0x51)
+
+
+def test_a_sleep_of_years_jumps_the_deterministic_clock(tmp_path):
+    """Every M sleeps until the timer, sysmon too (no forced GC to wake it every minute): the
+    clock jumps there in one step, as the playground's does."""
+    body = ("\tMOVQ $1000000000000000000, AX\n\tMOVQ AX, 0(SP)\n\tCALL time·Sleep(SB)\n"
+            "\tCALL runtime·nanotime(SB)\n\tCALL runtime·printint(SB)\n")  # fmt: skip
+    status, err, _ = run_main(tmp_path, body, gomaxprocs=2)
+    assert status == 0 and 10**18 <= int(err) - CLOCK_START < 10**18 + 1_000_000
+
+
+def test_timeout_stops_a_fast_program_while_every_m_sleeps(tmp_path):
+    src = tmp_path / "prog.s"
+    src.write_text("TEXT main·main(SB), $16-0\n\tMOVQ $1000000000000000000, AX\n\tMOVQ AX, 0(SP)\n"
+                   "\tCALL time·Sleep(SB)\n\tRET\n")  # fmt: skip
+    out, err = io.BytesIO(), io.BytesIO()
+    assert run([str(src)], None, Limits(timeout=0.2), out, err, Config(fast=True)) == 2
+    assert err.getvalue() == b"goemu: stopped after --timeout 0.2s (every M asleep)\n"

@@ -163,3 +163,17 @@ def test_a_fault_with_an_unusable_sp_kills_the_process_before_go_says_anything(t
         f"goemu: SIGSEGV: segmentation violation at pc={regs['rip']:#x} with SP={sp(image):#x}: Go's signal handler "
         f"cannot {cannot}; it faults in turn and the kernel kills the process with SIGSEGV, before Go prints anything\n"
     )
+
+
+@pytest.mark.parametrize("target", [1 << 63, 0x9000_0000_0000_0000])  # 1 << 63 is emu_start's `until`
+def test_a_call_to_a_non_canonical_address_is_a_general_protection_fault(tmp_path, target):
+    """The CPU refuses such an address before any page is looked up: SIGSEGV with SI_KERNEL, which
+    Go throws as an unexpected fault at address 0. Unicorn has moved the pc to the target (real
+    hardware leaves it at the CALL), so the traceback is that of a call through a bad pointer."""
+    status, err, src, _, main, _, _ = run_main(tmp_path, f"\tMOVQ ${target:#x}, AX\n\tCALL AX\n")
+    assert status == 2
+    assert err == (
+        "unexpected fault address 0x0\nfatal error: fault\n"
+        f"[signal SIGSEGV: segmentation violation code=0x80 addr=0x0 pc={target:#x}]\n\n"
+        f"goroutine 1 [running]:\nmain.main()\n\t{src}:5 +0x29\n"
+    )
