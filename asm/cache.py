@@ -85,7 +85,8 @@ def assemble_text(path: str, text: str, opts: Options | None = None) -> Object:
 
 def assemble_file(path: str, opts: Options | None = None) -> Object:
     try:
-        text = Path(path).read_text(encoding="utf-8", errors="surrogateescape")
+        with open(path, encoding="utf-8", errors="surrogateescape") as f:  # open(""): no such file, as in Go
+            text = f.read()
     except (OSError, ValueError) as e:
         raise AsmError(file_error(path, e), Pos(path, 0)) from None
     return assemble_text(path, text, opts)

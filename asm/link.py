@@ -11,7 +11,7 @@ import bisect
 import struct
 from dataclasses import dataclass, field
 
-from .errors import AsmError, ErrorList, Pos
+from .errors import NOPOS, AsmError, ErrorList, Pos
 from .objfile import DataSymbol, Object, TextSymbol
 from .prog import Reloc, RelocKind
 from .textflag import DUPOK
@@ -19,6 +19,7 @@ from .textflag import DUPOK
 TEXT_BASE = 0x401000
 FUNC_ALIGN = 32
 PAGE = 0x1000
+CUTOFF = 2_000_000_000  # cmd/link's limit on a symbol and on a section (2e9: "2 GB, or so")
 MAX_ALIGN = 32
 TLS_OFFSET = -8  # g lives at FS:-8 on linux/amd64
 SECTION_ORDER = ("text", "rodata", "noptrdata", "data", "bss", "noptrbss")
@@ -148,6 +149,9 @@ def link(
             for d in obj.datas:
                 if d.section != name:
                     continue
+                if d.size > CUTOFF:
+                    errors.add(d.pos, f"{d.name}: symbol too large ({d.size} bytes)")
+                    continue
                 start = _align(addr, _data_align(d.size))
                 sym = Symbol(d.name, start, d.size, name, d.pos, data=d)
                 if not name.endswith("bss"):
@@ -157,6 +161,8 @@ def link(
                 if sym is (locals_[i] if d.name.endswith("<>") else globals_).get(d.name):
                     placed.append((obj, d, sym))
         sec.size = addr - sec.addr
+        if sec.size > CUTOFF:
+            errors.add(NOPOS, f"too much data in section {name} (over {CUTOFF} bytes)")
         addr = _align(addr, PAGE)
     errors.check()
 

@@ -43,6 +43,9 @@ def _s64(v: int) -> int:
     return v - (1 << 64) if v >> 63 else v
 
 
+MAX_EXPR_DEPTH = 200
+
+
 class _Operand:
     """A cursor over the tokens of one operand, with cmd/asm's expression grammar."""
 
@@ -50,6 +53,7 @@ class _Operand:
         self.toks = toks
         self.i = 0
         self.end = end
+        self.depth = 0  # factors being evaluated, one inside the other
 
     def peek(self) -> Token | None:
         return self.toks[self.i] if self.i < len(self.toks) else None
@@ -126,7 +130,16 @@ class _Operand:
                 v &= self.factor()
 
     def factor(self) -> int:
+        self.depth += 1
+        try:
+            return self._factor()
+        finally:
+            self.depth -= 1
+
+    def _factor(self) -> int:
         t = self.next()
+        if self.depth > MAX_EXPR_DEPTH:  # Python's stack is the limit: cmd/asm has none of its own
+            raise AsmError(f"expression nested too deeply (more than {MAX_EXPR_DEPTH} levels)", t.pos)
         if t.kind is T.INT:
             if t.value > _MASK:  # type: ignore[operator]
                 raise AsmError(f"integer constant {t.text} overflows 64 bits", t.pos)
@@ -148,7 +161,16 @@ class _Operand:
         raise AsmError(f"unexpected {t} evaluating expression", t.pos)
 
     def float_expr(self) -> float:
+        self.depth += 1
+        try:
+            return self._float_expr()
+        finally:
+            self.depth -= 1
+
+    def _float_expr(self) -> float:
         t = self.next()
+        if self.depth > MAX_EXPR_DEPTH:
+            raise AsmError(f"expression nested too deeply (more than {MAX_EXPR_DEPTH} levels)", t.pos)
         if t.is_op("("):
             v = self.float_expr()
             self.get(")")

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import argparse
 import json
+import math
 import os
 import re
 import sys
 from collections.abc import Mapping, Sequence
+from fractions import Fraction
 from typing import TYPE_CHECKING
 
 from asm.errors import AsmError
@@ -51,30 +53,15 @@ def cmd_asm(args: argparse.Namespace) -> int:
         doc = [to_json(obj) for obj in objects]
         json.dump(doc[0] if len(doc) == 1 else doc, sys.stdout, indent=1)
         sys.stdout.write("\n")
-    if args.o:
+    if args.o is not None:
         save(link(objects, allow_undefined=True), args.o)
     return 0
 
 
 def cmd_objdump(args: argparse.Namespace) -> int:
-    from asm import cache
-    from asm.imagefile import is_image, load
-    from asm.link import link
+    from .objdump import cmd
 
-    from .objdump import objdump
-
-    if len(args.files) == 1 and is_image(args.files[0]):
-        image = load(args.files[0])
-    else:
-        opts = _asm_options(args)
-        image = link([cache.assemble_file(p, opts) for p in args.files], allow_undefined=True)
-    text = objdump(image, args.s)
-    if not text:
-        what = f"no text symbol matches {args.s!r}" if args.s else "no text symbols to disassemble"
-        print(f"goemu objdump: {what}", file=sys.stderr)
-        return 1
-    sys.stdout.write(text)
-    return 0
+    return cmd(args.files, args.s, _asm_options(args))
 
 
 def cmd_run(args: argparse.Namespace) -> int:
@@ -128,8 +115,8 @@ def run_config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Co
         raise ValueError(f"--ncpu and GOMAXPROCS must be between 1 and {MAX_GOMAXPROCS}")
     if args.fast and args.max_insns:
         raise ValueError("--max-insns counts instructions in deterministic mode only (not with --fast)")
-    if args.max_insns < 0 or args.timeout < 0:
-        raise ValueError("--max-insns and --timeout must not be negative")
+    if args.max_insns < 0:
+        raise ValueError("--max-insns must not be negative")
     if args.max_goroutines < 0:
         raise ValueError("--max-goroutines must not be negative")
     if args.max_stack < STACK_MIN:
@@ -148,18 +135,33 @@ def run_config(args: argparse.Namespace, environ: Mapping[str, str]) -> tuple[Co
     return config, Limits(max_insns=args.max_insns, timeout=args.timeout)
 
 
-_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "ms": 1_000_000, "s": 1_000_000_000}
+_UNITS = {"ns": 1, "us": 1000, "µs": 1000, "μs": 1000, "ms": 10**6, "s": 10**9, "m": 60 * 10**9, "h": 3600 * 10**9}
+_DURATION_PART = re.compile(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|μs|ms|s|m|h)")
+MAX_DURATION = (1 << 63) - 1  # time.Duration's range
 
 
 def duration(text: str) -> int:
-    """A positive duration in Go's syntax (time.ParseDuration: 10ms, 500us, 1.5s, 1m), in ns."""
-    m = re.fullmatch(r"(\d+(?:\.\d*)?|\.\d+)(ns|us|µs|ms|s|m)", text.strip())
-    if not m:
-        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 10ms, 500us, 2s)")
-    ns = round(float(m.group(1)) * (_UNITS.get(m.group(2)) or 60_000_000_000))
-    if ns <= 0:
+    """A positive duration in Go's syntax (time.ParseDuration: 10ms, 500us, 1.5s, 1h30m), in ns."""
+    parts = list(_DURATION_PART.finditer(text))
+    if not parts or "".join(m.group() for m in parts) != text or parts[0].start():
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r} (examples: 10ms, 500us, 2s, 1h30m)")
+    ns = sum(Fraction(m.group(1)) * _UNITS[m.group(2)] for m in parts)
+    if ns > MAX_DURATION:
+        raise argparse.ArgumentTypeError(f"invalid duration {text!r}: more than 2562047h47m16.854775807s")
+    if ns < 1:
         raise argparse.ArgumentTypeError(f"duration {text!r} must be positive")
-    return ns
+    return int(ns)
+
+
+def seconds(text: str) -> float:
+    """--timeout's seconds: a finite number, 0 for no limit."""
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"invalid number of seconds {text!r}") from None
+    if not math.isfinite(value) or value < 0:
+        raise argparse.ArgumentTypeError(f"--timeout takes a finite number of seconds, not {text!r} (0: no limit)")
+    return value
 
 
 _SIZES = {"B": 1, "KiB": 1 << 10, "MiB": 1 << 20, "GiB": 1 << 30, "TiB": 1 << 40}
@@ -209,7 +211,7 @@ def _add_machine_flags(p: argparse.ArgumentParser) -> None:
         "--max-goroutines", type=int, default=0, metavar="N", help="stop when a go statement would make N+1 alive"
     )
     p.add_argument(
-        "--max-output", type=memory_size, default=0, metavar="SIZE", help="stop after SIZE bytes of output (64KiB)"
+        "--max-output", type=memory_size, default=0, metavar="SIZE", help="stop after SIZE bytes of output (e.g. 64KiB; default: no limit)"
     )
 
 
@@ -230,7 +232,7 @@ def parser() -> argparse.ArgumentParser:
     _add_asm_flags(r)
     r.add_argument("--max-insns", type=int, default=0, metavar="N", help="stop after N instructions")
     r.add_argument("--fast", action="store_true", help="wall-clock time slices and clock (not deterministic)")
-    r.add_argument("--timeout", type=float, default=0, metavar="S", help="stop after S seconds of host time")
+    r.add_argument("--timeout", type=seconds, default=0, metavar="S", help="stop after S seconds of host time")
     r.add_argument(
         "--trace", metavar="FILE.json", help="write an execution trace (Chrome/Perfetto JSON, as go tool trace shows it)"
     )
@@ -274,17 +276,49 @@ def parser() -> argparse.ArgumentParser:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    for name in ("stdin", "stdout", "stderr"):  # a descriptor closed by the caller (>&-): as /dev/null
+        if getattr(sys, name) is None:
+            setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w"))
     args = parser().parse_args(argv)
     try:
-        return args.func(args)
+        status = args.func(args)
     except AsmError as e:
         for d in e.diagnostics:
             print(d, file=sys.stderr)
         return 1
     except BrokenPipeError:
-        return 0
+        return _quiet_exit(0)
     except KeyboardInterrupt:
         return 130
+    except OSError as e:  # goemu's own output (-o, standard output) cannot be written
+        return _quiet_exit(_report(f"goemu {args.command}: {_os_error(e)}"))
+    try:
+        sys.stdout.flush()
+    except OSError as e:
+        return _quiet_exit(_report(f"goemu {args.command}: {_os_error(e)}"))
+    return status
+
+
+def _os_error(e: OSError) -> str:
+    """`open x.img: no such file or directory` (a file goemu writes), or `write standard output:
+    no space left on device`: the reason in Go's (lower-case) words."""
+    reason = os.strerror(e.errno) if e.errno else str(e)
+    reason = reason[:1].lower() + reason[1:]
+    return f"open {e.filename}: {reason}" if e.filename is not None else f"write standard output: {reason}"
+
+
+def _report(message: str) -> int:
+    print(message, file=sys.stderr)
+    return 1
+
+
+def _quiet_exit(status: int) -> int:
+    """Point standard output at /dev/null, so that the interpreter's own flush at exit does not
+    fail again over what is still buffered."""
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, sys.stdout.fileno())
+    os.close(devnull)
+    return status
 
 
 if __name__ == "__main__":

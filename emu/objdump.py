@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import bisect
 import re
+import sys
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, replace
 from typing import TYPE_CHECKING
@@ -21,6 +22,7 @@ import capstone
 from capstone import x86 as cs_x86
 
 if TYPE_CHECKING:
+    from asm.assemble import Options
     from asm.link import Image, Symbol
 
 SymLookup = Callable[[int], tuple[str, int]]
@@ -758,12 +760,62 @@ def disassemble(
         off += inst.length
 
 
-def objdump(image: Image, pattern: str | None = None) -> str:
+class ObjdumpError(Exception):
+    """A user error of `goemu objdump` (bad -s pattern, bad arguments); the message is complete."""
+
+
+def compile_pattern(pattern: str) -> re.Pattern[str]:
+    """The -s regular expression, or ObjdumpError in Go's words: `invalid -s regexp: ...`."""
+    try:
+        return re.compile(pattern)
+    except (re.error, OverflowError) as e:
+        problem = str(e)
+    except RecursionError:
+        problem = "expression nests too deeply"
+    raise ObjdumpError(f"invalid -s regexp: error parsing regexp: {problem}: `{pattern}`")
+
+
+def cmd(files: list[str], pattern: str | None, options: Options) -> int:
+    """`goemu objdump IMAGE | FILE.s... [-s PATTERN]`: the listing on standard output, status 0.
+
+    One image, or .s files assembled and linked as `goemu asm -o` does (an image cannot be combined
+    with anything: it is already linked). A user error prints `goemu objdump: ...` and gives status 1
+    (2 for a wrong combination of arguments, a usage error); assembly errors are raised as AsmError
+    for the caller to print as `file.s:LINE:COL: message` lines.
+    """
+    from asm import cache
+    from asm.imagefile import ImageError, is_image, load
+    from asm.link import link
+
+    images = [f for f in files if is_image(f)]
+    if images and len(files) > 1:
+        what = "an image cannot be combined with other files; " if len(images) == 1 else ""
+        print(f"goemu objdump: {', '.join(images)}: {what}objdump takes one image (or several .s files)", file=sys.stderr)
+        return 2
+    try:
+        want = compile_pattern(pattern) if pattern is not None else None
+        if images:
+            image = load(images[0])
+        else:
+            image = link([cache.assemble_file(p, options) for p in files], allow_undefined=True)
+    except (ObjdumpError, ImageError) as e:
+        print(f"goemu objdump: {e}", file=sys.stderr)
+        return 1
+    text = objdump(image, want)
+    if not text:
+        what = f"no text symbol matches {pattern!r}" if pattern else "no text symbols to disassemble"
+        print(f"goemu objdump: {what}", file=sys.stderr)
+        return 1
+    sys.stdout.write(text)
+    return 0
+
+
+def objdump(image: Image, pattern: str | re.Pattern[str] | None = None) -> str:
     """`go tool objdump [-s pattern]` of image's text symbols, in Go 1.19's exact format."""
     symname = symbol_lookup(image)
     unresolved = set(image.unresolved)
     relocs = {a: local_name(s) for a, (s, _kind) in image.relocs.items() if s in unresolved}
-    want = re.compile(pattern) if pattern is not None else None
+    want = compile_pattern(pattern) if isinstance(pattern, str) else pattern
     blocks = [
         _function_listing(image, f, symname, relocs)
         for f in image.funcs

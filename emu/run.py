@@ -19,6 +19,7 @@ import sys
 import time
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
+from errno import EIO
 from typing import Any, BinaryIO, TextIO
 
 from unicorn import (
@@ -173,11 +174,12 @@ def build(files: list[str], options: Options | None = None):  # type: ignore[no-
     look at their g or m) and the runtime, and link them."""
     options = options or Options()
     options = replace(options, headers={"go_asm.h": go_asm_h(), **options.headers})
-    objects = [assemble_file(f, options) for f in files] + assemble_stubs()
+    program = [assemble_file(f, options) for f in files]
+    if not any(t.name == "main.main" for obj in program for t in obj.texts):  # before runtime.main's reference fails
+        raise AsmError("function main is undeclared in the main package (no TEXT main·main(SB))", Pos("", 0))
+    objects = program + assemble_stubs()
     gates = gate_symbols(objects)
     image = link(objects, externals=gates)
-    if "main.main" not in image.symbols:
-        raise AsmError("function main is undeclared in the main package (no TEXT main·main(SB))", Pos("", 0))
     return image, gates
 
 
@@ -642,21 +644,34 @@ def _stopped(proc: Process, what: str, pc: int | None) -> str:
     return f"goemu: stopped after {what} (pc={pc:#x}{where})"
 
 
-def _output(stdout: BinaryIO, stderr: BinaryIO, limit: int) -> Callable[[int, bytes], None]:
+def _output(stdout: BinaryIO, stderr: BinaryIO, limit: int) -> Callable[[int, bytes], int]:
     """The runtime's write to fd 1 or 2; past `limit` bytes in all (0: none) it writes what fits
     and stops the program (LimitReached)."""
     written = 0
 
-    def write(fd: int, data: bytes) -> None:
+    def write(fd: int, data: bytes) -> int:
         nonlocal written
+        stream = stdout if fd == 1 else stderr
         if limit and written + len(data) > limit:
-            (stdout if fd == 1 else stderr).write(data[: limit - written])
-            written = limit
+            kept = data[: limit - written]
+            _write(stream, kept + b"\n" if fd == 2 and kept and not kept.endswith(b"\n") else kept)
+            written = limit  # the message that follows on standard error starts a line of its own
             raise LimitReached(f"--max-output {limit} bytes")
         written += len(data)
-        (stdout if fd == 1 else stderr).write(data)
+        return _write(stream, data)
 
     return write
+
+
+def _write(stream: BinaryIO, data: bytes) -> int:
+    """Write to the host's stream: 0, or -errno as the write system call would return it (a full
+    disk, a closed pipe), which the program sees and println ignores. The stream is buffered: an
+    error surfaces when a buffer's worth is written, and the command line flushes at exit."""
+    try:
+        stream.write(data)
+    except OSError as e:
+        return -(e.errno or EIO)
+    return 0
 
 
 def _wake(proc: Process, cpu: CPU, mp: M) -> bool:
@@ -815,6 +830,9 @@ def _run_image(image, gates: dict[str, int], program: str, limits: Limits, stdou
         proc = boot(image, gates, stdout, stderr, config, tracing=tracing)
     except Throw as t:
         stderr.write(f"fatal error: {t}\n".encode())
+        return 2
+    except OutOfMemory as e:  # --max-memory below what the runtime takes to start
+        stderr.write(f"runtime: out of memory: {e}\nfatal error: out of memory\n".encode())
         return 2
     proc.progress = progress
     rt = proc.runtime

@@ -19,6 +19,10 @@ from typing import Any, NamedTuple
 FIRST_FAKE_TID = 1000000  # tids from here on are the fake rows (1000001 Timers, 1000003 Syscalls)
 FAKE_ROWS = {1000001: "Timers", 1000003: "Syscalls"}
 SUFFIXES = (".svg", ".png")
+# Times are µs; a trace's clock is int64 nanoseconds (Go's), so no time or duration goes past 2^63 ns
+# (292 years). Beyond that a value is not a time of any run, and the axis arithmetic overflows.
+MAX_US = 2**63 / 1e3
+RANGE = "(a trace's times are within ±2^63 ns)"
 RC = {"svg.fonttype": "none", "svg.hashsalt": "goemu-timeline"}
 LEGEND_GOROUTINES = 12  # at most this many goroutine entries in the legend (the last one "… N more")
 FONT = 6.5  # points, for the G<goid> labels on the bars
@@ -29,6 +33,10 @@ PARK = {"marker": "o", "color": "white", "markeredgecolor": "black", "markeredge
 
 class TimelineError(Exception):
     """A user error (bad trace file, bad output name, matplotlib missing); the message is complete."""
+
+
+class _BadTime(ValueError):
+    """A timestamp or duration that is a number but not a time; the message says why."""
 
 
 class Slice(NamedTuple):
@@ -48,10 +56,27 @@ class Trace(NamedTuple):
     functions: dict[int, str]  # goid -> function of its first slice
 
 
-def _num(v: Any) -> float:
-    if isinstance(v, bool) or not isinstance(v, int | float) or not math.isfinite(v):
+def _time(ev: dict, key: str, base: float = 0.0) -> float:
+    """ev[key] in µs: a finite number within int64 nanoseconds of 0 (a "dur" also not negative, and
+    base + dur within that range too); _BadTime naming the field if it is a number but not such a
+    time, ValueError if it is no number."""
+    v = ev[key]
+    if isinstance(v, bool) or not isinstance(v, int | float):
         raise ValueError(v)
+    if isinstance(v, float) and not math.isfinite(v):
+        raise _BadTime(f'"{key}" is {json.dumps(v)}')
+    if key == "dur" and v < 0:
+        raise _BadTime(f'"dur" is negative ({_short(v)})')
+    if abs(v) > MAX_US:  # compared before float(): an integer may be too large for one
+        raise _BadTime(f'"{key}" {_short(v)} µs is out of range {RANGE}')
+    if abs(base + v) > MAX_US:
+        raise _BadTime(f'"ts" + "dur" = {base + v!r} µs is out of range {RANGE}')
     return float(v)
+
+
+def _short(v: float) -> str:
+    text = repr(v)
+    return text if len(text) <= 24 else f"{text[:20]}… ({len(text.lstrip('-'))} digits)"
 
 
 def _int(v: Any) -> int:
@@ -80,15 +105,16 @@ def _parse(doc: Any, name: str) -> Trace:
             tid = _int(ev["tid"])
             used.add(tid)
             if ph == "X":
-                s = Slice(tid, _num(ev["ts"]), _num(ev["dur"]), _int(args["goid"]))
-                if s.dur < 0:
-                    raise ValueError(s.dur)
+                ts = _time(ev, "ts")
+                s = Slice(tid, ts, _time(ev, "dur", ts), _int(args["goid"]))
                 t.slices.append(s)
                 t.functions.setdefault(s.goid, str(args.get("function", "")))
             elif ph == "I" and ev.get("name") == "preempt" and args.get("kind") in ("async", "sync"):
-                t.preempts.append((tid, _num(ev["ts"])))
+                t.preempts.append((tid, _time(ev, "ts")))
             elif ph == "I" and ev.get("name") == "park":
-                t.parks.append((tid, _num(ev["ts"])))
+                t.parks.append((tid, _time(ev, "ts")))
+        except _BadTime as e:
+            raise TimelineError(f"goemu timeline: {name}: traceEvents[{i}] is not a valid {ph!r} event: {e}") from None
         except (KeyError, TypeError, ValueError, AttributeError):
             raise TimelineError(f"goemu timeline: {name}: traceEvents[{i}] is not a valid {ph!r} event") from None
     procs = sorted(tid for tid in names.keys() | used if tid < FIRST_FAKE_TID)
@@ -112,7 +138,7 @@ def load(path: str) -> dict:
     try:
         doc = json.loads(text)
     except json.JSONDecodeError as e:
-        raise TimelineError(f"goemu timeline: {path}: not JSON ({e.msg} at line {e.lineno} column {e.colno})") from None
+        raise TimelineError(f"goemu timeline: {path}: not JSON ({e.msg}: line {e.lineno} column {e.colno})") from None
     except (ValueError, RecursionError):
         raise TimelineError(f"goemu timeline: {path}: not JSON") from None
     _parse(doc, path)
@@ -132,10 +158,16 @@ def time_unit(span_us: float) -> tuple[str, float]:
 
 
 def _suffix(out: str) -> str:
-    suffix = Path(out).suffix.lower()
-    if suffix not in SUFFIXES:
-        raise TimelineError(f"goemu timeline: {out}: the output name must end in .svg or .png")
-    return suffix
+    """The picture's format from the output name's suffix, in any case. A name that is only the
+    suffix (`-o .svg`: a hidden file with no suffix to Python, most likely an empty $NAME.svg) is
+    refused: it names no picture."""
+    name = Path(out).name.lower()
+    for suffix in SUFFIXES:
+        if name == suffix:
+            raise TimelineError(f"goemu timeline: {out}: the output name is only a suffix (want NAME{suffix})")
+        if name.endswith(suffix):
+            return suffix
+    raise TimelineError(f"goemu timeline: {out}: the output name must end in .svg or .png")
 
 
 def _plain(s: str, width: int = 0) -> str:

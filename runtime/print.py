@@ -89,7 +89,8 @@ def write1(rt: Runtime, fd: int, p: int, n: int) -> int:
             data = read(rt.mem, p + off, min(WRITE_CHUNK, n - off))
         except MemoryFault:
             return off or -EFAULT  # what was written before the bad page, as Linux counts it
-        rt.write(fd, data)
+        if (err := rt.write(fd, data)) < 0:
+            return off or err
     return n
 
 

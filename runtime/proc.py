@@ -103,7 +103,7 @@ class Runtime:
     syms: Symbols
     g0_stack_base: int  # where the emulator mapped the g0 stacks, G0_STACK_SIZE each
     gomaxprocs: int = 1  # what GOMAXPROCS asks at start; then the number of Ps
-    write: Callable[[int, bytes], None] = lambda fd, data: None  # the process's stdout/stderr
+    write: Callable[[int, bytes], int] = lambda fd, data: 0  # the process's stdout/stderr: 0 or -errno
     newosproc: Callable[[M], None] = lambda mp: None  # the emulator gives a new M its CPU
     clock: int = CLOCK_START  # nanotime(): advanced by the emulator as instructions execute
     now: Callable[[], int] | None = None  # a host clock instead (goemu run --fast)
@@ -272,7 +272,8 @@ class Runtime:
 
     def newproc(self, mp: M, fn: Funcval, callerpc: int = 0) -> G:
         """The go statement: a runnable G for fn in the current P's runnext."""
-        if self.maxgoroutines and self.gcount() >= self.maxgoroutines:  # goemu's, not Go's
+        system = fn.fn in self.syms.system_pcs  # counted apart, as NumGoroutine does
+        if self.maxgoroutines and not system and self.gcount() >= self.maxgoroutines:  # goemu's, not Go's
             raise LimitReached(f"--max-goroutines {self.maxgoroutines}")
         pp = P(self.mem, mp.p)
         newg = self.newproc1(fn, pp, callerpc)

@@ -6,6 +6,8 @@ import subprocess
 import sys
 from pathlib import Path
 
+import pytest
+
 ROOT = Path(__file__).resolve().parents[1]
 HELLO = ROOT / "samples" / "hello.s"
 
@@ -164,7 +166,7 @@ def test_max_goroutines_and_max_output_stop_the_program_where_it_stands(tmp_path
     out.write_text("TEXT main·main(SB), $16-0\nloop:\n\tMOVQ $65, 0(SP)\n\tCALL runtime·printint(SB)\n\tJMP loop\n")
     r = goemu("run", "--max-output", "11", str(out))
     assert (r.returncode, r.stdout) == (2, "")
-    assert r.stderr == "65656565656goemu: stopped after --max-output 11 bytes (pc=0x40102a main.main+0x2a)\n"
+    assert r.stderr == "65656565656\ngoemu: stopped after --max-output 11 bytes (pc=0x40102a main.main+0x2a)\n"
     r = goemu("run", "--max-goroutines", "-1", "samples/hello.s")
     assert (r.returncode, r.stderr) == (2, "goemu run: --max-goroutines must not be negative\n")
 
@@ -197,4 +199,50 @@ def test_max_output_reached_by_sysmon_s_schedtrace_lines():
     r = goemu_env({"GODEBUG": "schedtrace=1"}, "run", "--max-output", "100", "samples/sleep.s")
     line = "SCHED 0ms: gomaxprocs=4 idleprocs=4 threads=5 spinningthreads=0 idlethreads=3 runqueue=0 [0 0 0 0]\n"
     assert (r.returncode, r.stdout) == (2, "")
-    assert r.stderr == (line + "SCHED 1ms")[:100] + "goemu: stopped after --max-output 100 bytes (in sysmon)\n"
+    assert r.stderr == (line + "SCHED 1ms")[:100] + "\ngoemu: stopped after --max-output 100 bytes (in sysmon)\n"
+
+
+def test_runtime_goroutines_do_not_count_toward_max_goroutines():
+    """Like NumGoroutine, the count leaves out the runtime's own (forcegchelper, bgsweep, ...)."""
+    r = goemu("run", "--max-goroutines", "1", "samples/hello.s")
+    assert (r.returncode, r.stdout, r.stderr) == (0, "hello, world!\n", "")
+
+
+@pytest.mark.parametrize("value", ["nan", "inf", "-1", "soon"])
+def test_timeout_takes_a_finite_number_of_seconds(value):
+    r = goemu("run", f"--timeout={value}", "samples/hello.s")
+    assert r.returncode == 2
+    reason = f"invalid number of seconds {value!r}" if value == "soon" else (
+        f"--timeout takes a finite number of seconds, not {value!r} (0: no limit)")  # fmt: skip
+    assert r.stderr.endswith(f"goemu run: error: argument --timeout: {reason}\n")
+
+
+def test_max_memory_below_what_the_runtime_needs_to_start():
+    r = goemu("run", "--max-memory", "1", "samples/hello.s")
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == "runtime: out of memory: cannot allocate 1008-byte block (6096 in use)\nfatal error: out of memory\n"
+
+
+def test_output_goemu_cannot_write_is_an_error_in_gos_words(tmp_path):
+    r = goemu("asm", "-o", str(tmp_path / "no" / "such" / "x.img"), "samples/hello.s")
+    assert (r.returncode, r.stderr) == (1, f"goemu asm: open {tmp_path}/no/such/x.img: no such file or directory\n")
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "emu", "objdump", "samples/hello.s"], cwd=ROOT, stdout=full,
+                           stderr=subprocess.PIPE, text=True)  # fmt: skip
+    assert (r.returncode, r.stderr) == (1, "goemu objdump: write standard output: no space left on device\n")
+
+
+def test_a_closed_standard_output_is_like_dev_null():
+    """`goemu run prog.s >&-`: the program's writes fail as Linux's would, and goemu goes on."""
+    r = subprocess.run([sys.executable, "-m", "emu", "run", "samples/hello.s"], cwd=ROOT, stdout=subprocess.DEVNULL,
+                       stderr=subprocess.PIPE, text=True, close_fds=True, pass_fds=(), preexec_fn=lambda: os.close(1))  # fmt: skip
+    assert (r.returncode, r.stderr) == (0, "")
+
+
+def test_a_program_without_main_and_a_file_without_a_name(tmp_path):
+    empty = tmp_path / "empty.s"
+    empty.write_text("")
+    r = goemu("run", str(empty))
+    assert (r.returncode, r.stderr) == (1, "function main is undeclared in the main package (no TEXT main·main(SB))\n")
+    r = goemu("run", "")
+    assert (r.returncode, r.stderr) == (1, "open : no such file or directory\n")

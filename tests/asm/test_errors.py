@@ -117,3 +117,13 @@ def test_bytes_that_are_not_utf8_are_invalid_encoding_outside_comments():
     src = f'TEXT {bad}(SB), $0\nTEXT ·f(SB), $0\n\tMOVQ $"a{bad}", AX\n\tRET // {bad}\n'
     assert errors(src) == ["e.s:2:6: invalid UTF-8 encoding", "e.s:4:8: invalid UTF-8 encoding"]
     assert assemble_source(f"TEXT ·f(SB), $0\n\tRET // {bad}\n/* {bad} */\n", "e.s").texts[0].code == b"\xc3"
+
+
+def test_deeply_nested_expressions_are_an_error_not_a_crash():
+    """Expressions nest up to 200 factors deep (parentheses, unary signs), past which the message
+    says so at the factor that went too deep; 150 levels still assemble."""
+    src = ("TEXT ·f(SB), $0\n\tMOVQ $" + "(" * 500 + "1" + ")" * 500 + ", AX\n\tMOVQ $" + "-" * 1000 + "1, AX\n"
+           "\tMOVSD $" + "(" * 500 + "1.5" + ")" * 500 + ", X0\n")  # fmt: skip
+    message = "expression nested too deeply (more than 200 levels)"
+    assert errors(src) == [f"e.s:3:208: {message}", f"e.s:4:208: {message}", f"e.s:5:209: {message}"]
+    assert assemble_source("TEXT ·f(SB), $0\n\tMOVQ $" + "(" * 150 + "7" + ")" * 150 + ", AX\n", "e.s").texts[0].code[-4:] == b"\x07\x00\x00\x00"

@@ -2,7 +2,10 @@
 
 import struct
 
+import pytest
+
 from asm.assemble import assemble_source
+from asm.errors import AsmError
 from asm.link import TEXT_BASE, link
 
 HEADER = '#include "textflag.h"\n'
@@ -92,3 +95,16 @@ def test_externals_and_lines():
     assert img.line_at(h.addr) == ("h.s", 4)
     assert img.line_at(h.addr + 5) == ("h.s", 5)
     assert img.symbol_at(h.addr + 5).name == "main.h"
+
+
+def test_symbols_and_sections_past_two_gigabytes_are_too_large():
+    """cmd/link's cutoff (2e9 bytes) for one symbol, and for the sum in a section; nothing of
+    that size is allocated before it says so."""
+    big = assemble_source('#include "textflag.h"\nGLOBL ·x(SB), NOPTR, $4294967296000\n', "big.s")
+    with pytest.raises(AsmError) as e:
+        link([big])
+    assert str(e.value) == "big.s:2:1: main.x: symbol too large (4294967296000 bytes)"
+    two = assemble_source('#include "textflag.h"\nGLOBL ·a(SB), NOPTR, $1500000000\nGLOBL ·b(SB), NOPTR, $1500000000\n', "two.s")
+    with pytest.raises(AsmError) as e:
+        link([two])
+    assert str(e.value) == "too much data in section noptrbss (over 2000000000 bytes)"

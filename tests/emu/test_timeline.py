@@ -193,11 +193,23 @@ def no_goid() -> dict:
     return doc
 
 
+def with_event(ev: dict) -> str:
+    """trace_doc() and ev as a file's text (json.dumps writes NaN and Infinity as Python reads them)."""
+    doc = trace_doc()
+    doc["traceEvents"].append(ev)
+    return json.dumps(doc)
+
+
+LAST = len(trace_doc()["traceEvents"])  # the index of the event with_event adds
+RANGE = "µs is out of range (a trace's times are within ±2^63 ns)"
+
+
 @pytest.mark.parametrize(
     ("content", "problem"),
     [
         (None, "cannot read: No such file or directory"),
-        ("{oops", "not JSON (Expecting property name enclosed in double quotes at line 1 column 2)"),
+        ("{oops", "not JSON (Expecting property name enclosed in double quotes: line 1 column 2)"),
+        ('{"traceEvents": ["x"', "not JSON (Expecting ',' delimiter: line 1 column 21)"),
         (b"\xff\xfe", "not JSON (not UTF-8 text)"),
         ("[1, 2]", 'not a trace file (no "traceEvents" list)'),
         ('{"displayTimeUnit": "ns"}', 'not a trace file (no "traceEvents" list)'),
@@ -206,6 +218,22 @@ def no_goid() -> dict:
         (counters_only(), 'no "Proc N" rows (no events on pid 0)'),
         (bad_ts(), f"traceEvents[{len(bad_ts()['traceEvents']) - 1}] is not a valid 'X' event"),
         (no_goid(), f"traceEvents[{len(no_goid()['traceEvents']) - 1}] is not a valid 'X' event"),
+        (with_event(slice_(0, 1e308, 1e308, 1)), f"traceEvents[{LAST}] is not a valid 'X' event: \"ts\" 1e+308 {RANGE}"),
+        (with_event(slice_(0, 0.0, 1e300, 1)), f"traceEvents[{LAST}] is not a valid 'X' event: \"dur\" 1e+300 {RANGE}"),
+        (with_event(slice_(0, -1e16, 1.0, 1)), f"traceEvents[{LAST}] is not a valid 'X' event: \"ts\" -1e+16 {RANGE}"),
+        (with_event(slice_(0, 9e15, 9e15, 1)),
+         f"traceEvents[{LAST}] is not a valid 'X' event: \"ts\" + \"dur\" = 1.8e+16 {RANGE}"),
+        (with_event(slice_(0, float("nan"), 1.0, 1)), f"traceEvents[{LAST}] is not a valid 'X' event: \"ts\" is NaN"),
+        (with_event(slice_(0, 1.0, float("inf"), 1)),
+         f"traceEvents[{LAST}] is not a valid 'X' event: \"dur\" is Infinity"),
+        (with_event(slice_(0, -(10**400), 1.0, 1)),  # too large for a float
+         f"traceEvents[{LAST}] is not a valid 'X' event: \"ts\" -1000000000000000000… (401 digits) {RANGE}"),
+        (with_event(slice_(0, 1.0, 1e300, 1)), f"traceEvents[{LAST}] is not a valid 'X' event: \"dur\" 1e+300 {RANGE}"),
+        (with_event(slice_(0, 1.0, -2, 1)), f"traceEvents[{LAST}] is not a valid 'X' event: \"dur\" is negative (-2)"),
+        (with_event(instant(0, float("-inf"), "park", goid=1)),
+         f"traceEvents[{LAST}] is not a valid 'I' event: \"ts\" is -Infinity"),
+        (with_event(instant(1, 1e20, "preempt", goid=1, kind="async")),
+         f"traceEvents[{LAST}] is not a valid 'I' event: \"ts\" 1e+20 {RANGE}"),
     ],
 )
 def test_bad_trace_files(tmp_path, capsys, content, problem):
@@ -236,6 +264,11 @@ def test_bad_output_names(tmp_path, capsys):
     out = tmp_path / "out.pdf"
     assert cmd(str(trace), str(out), None) == 1
     assert capsys.readouterr() == ("", f"goemu timeline: {out}: the output name must end in .svg or .png\n")
+    for only_suffix, want in ((".svg", ".svg"), (tmp_path / ".PNG", ".png")):
+        assert cmd(str(trace), str(only_suffix), None) == 1  # a hidden file with no suffix, to Python
+        message = f"goemu timeline: {only_suffix}: the output name is only a suffix (want NAME{want})\n"
+        assert capsys.readouterr() == ("", message)
+    assert not (tmp_path / ".PNG").exists()
     missing = tmp_path / "no" / "such" / "dir.svg"
     assert cmd(str(trace), str(missing), None) == 1
     assert capsys.readouterr() == ("", f"goemu timeline: {missing}: cannot write: No such file or directory\n")
@@ -250,3 +283,12 @@ def test_without_matplotlib(tmp_path, capsys, monkeypatch):
     assert cmd(str(trace), str(tmp_path / "out.svg"), None) == 1
     assert capsys.readouterr() == ("", "goemu timeline needs matplotlib: pip install 'goemu[timeline]'\n")
     assert timeline.load(str(trace))["otherData"]["program"] == "samples/pingpong.s"  # loading needs no matplotlib
+
+
+def test_times_near_the_limit_are_drawn(tmp_path):
+    """A slice 104 days after boot, 250 µs long: inside int64 nanoseconds, so drawn as any other."""
+    doc = {"traceEvents": [slice_(0, 9e12, 250.0, 1), instant(0, 9e12 + 250.0, "park", goid=1)]}
+    root = svg_of(doc, tmp_path)
+    assert ids(root, "slice-") == ["slice-0"] and ids(root, "park-") == ["park-0"]
+    assert "virtual time (µs)" in texts(root)
+    assert "1 slice, 1 P, 1 goroutine, 0 preemptions, 1 park, 250 µs of virtual time" in texts(root)

@@ -37,13 +37,15 @@ def test_godebug_is_parsed_as_go_does():
 
 
 @pytest.mark.parametrize(
-    ("text", "ns"), [("10ms", 10 * MS), ("20us", 20_000), ("20µs", 20_000), ("1.5s", 1_500_000_000), ("1m", 60_000 * MS)]
+    ("text", "ns"), [("10ms", 10 * MS), ("20us", 20_000), ("20µs", 20_000), ("1.5s", 1_500_000_000), ("1m", 60_000 * MS),
+                     ("1h", 3_600_000 * MS), ("1h30m", 5_400_000 * MS), ("1s500ms", 1_500 * MS), (".5s", 500 * MS),
+                     ("2562047h47m16.854775807s", (1 << 63) - 1)]
 )
 def test_timeslice_takes_go_durations(text, ns):
     assert duration(text) == ns
 
 
-@pytest.mark.parametrize("text", ["10", "ms", "-1ms", "0s", "1h"])
+@pytest.mark.parametrize("text", ["10", "ms", "-1ms", "0s", "1d", "1s 5ms", "s1", "2562047h47m16.854775808s"])
 def test_timeslice_rejects_what_is_not_a_positive_duration(text):
     with pytest.raises(argparse.ArgumentTypeError):
         duration(text)
