@@ -14,10 +14,13 @@ implement yet stops it with a message naming it.
 from __future__ import annotations
 
 import math
+import signal as host_signal
 import struct
 import sys
+import threading
 import time
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from errno import EIO
 from typing import Any, BinaryIO, TextIO
@@ -156,6 +159,7 @@ class Process:
     counted: int = 0
     break_request: bool = False
     progress: Progress | None = None  # the progress line on a terminal (goemu run)
+    interrupted: bool = False  # Ctrl-C arrived (goemu run): the loop raises KeyboardInterrupt
     counter: InsnCounter | None = None  # exact instruction counts, while tracing (--trace, --stats)
 
 
@@ -531,6 +535,8 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
                 return None
             stop = _run_piece(proc, cpu, budget)
             rnd.ran = True
+            if proc.interrupted:
+                raise KeyboardInterrupt
             if stop.pc == NEVER and proc.trap is None:  # a jump there ends emu_start, not a fetch fault
                 proc.trap = traps.general_protection(NEVER)
             if stop.error is not None or proc.trap is not None:
@@ -562,6 +568,8 @@ def advance(proc: Process, limits: Limits, budget: int | None = None) -> int | N
             break
         if rt.sysmon.wake:
             deadline = min(deadline, rt.sysmon.wake)
+        if proc.interrupted:
+            raise KeyboardInterrupt
         left = limits.timeout - (time.monotonic() - proc.started) if limits.timeout else math.inf
         if left <= 0:  # every M sleeps: no CPU to say where it stands
             proc.stderr.write(f"goemu: stopped after --timeout {limits.timeout:g}s (every M asleep)\n".encode())
@@ -847,7 +855,8 @@ def _run_image(image, gates: dict[str, int], program: str, limits: Limits, stdou
         rt.trace.consumers.append(stats.consume)
     try:
         proc.started = time.monotonic()
-        return run_process(proc, limits)
+        with _interruptible(proc):
+            return run_process(proc, limits)
     finally:
         if progress is not None:
             progress.erase()
@@ -864,6 +873,27 @@ def _run_image(image, gates: dict[str, int], program: str, limits: Limits, stdou
         stdout.flush()
         stderr.flush()
         proc.machine.close()
+
+
+@contextmanager
+def _interruptible(proc: Process) -> Iterator[None]:
+    """Ctrl-C stops the CPUs and lets the run loop raise KeyboardInterrupt. Python's own handler
+    would raise it inside whatever hook runs at the time, and ctypes swallows an exception raised
+    in a Unicorn callback ("Exception ignored"), so the program would run on."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def on_sigint(_signum: int, _frame: object) -> None:
+        proc.interrupted = True
+        for cpu in proc.machine.cpus:
+            cpu.uc.emu_stop()
+
+    previous = host_signal.signal(host_signal.SIGINT, on_sigint)
+    try:
+        yield
+    finally:
+        host_signal.signal(host_signal.SIGINT, previous)
 
 
 def main_streams() -> tuple[BinaryIO, BinaryIO]:

@@ -2,6 +2,7 @@
 
 import json
 import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -246,3 +247,18 @@ def test_a_program_without_main_and_a_file_without_a_name(tmp_path):
     assert (r.returncode, r.stderr) == (1, "function main is undeclared in the main package (no TEXT main·main(SB))\n")
     r = goemu("run", "")
     assert (r.returncode, r.stderr) == (1, "open : no such file or directory\n")
+
+
+@pytest.mark.parametrize("flags", [[], ["--stats"], ["--trace", "TRACE"]])
+def test_ctrl_c_stops_a_run_with_status_130(tmp_path, flags):
+    """SIGINT ends the run even while Unicorn calls into Python hooks (tracing, statistics), where
+    Python's KeyboardInterrupt would be swallowed by ctypes and the program run on."""
+    prog = tmp_path / "spin.s"
+    prog.write_text("TEXT main·main(SB), $16-0\n\tMOVQ $7, 0(SP)\n\tCALL runtime·printint(SB)\n"
+                    "\tCALL runtime·printnl(SB)\nloop:\n\tJMP loop\n")  # fmt: skip
+    flags = [str(tmp_path / "t.json") if f == "TRACE" else f for f in flags]
+    p = subprocess.Popen([sys.executable, "-m", "emu", "run", *flags, str(prog)], cwd=ROOT, stdout=subprocess.DEVNULL,
+                         stderr=subprocess.PIPE, text=True, preexec_fn=lambda: signal.signal(signal.SIGINT, signal.SIG_DFL))  # fmt: skip
+    assert p.stderr is not None and p.stderr.readline() == "7\n"  # the program runs: now interrupt it
+    p.send_signal(signal.SIGINT)
+    assert p.wait(timeout=60) == 130
