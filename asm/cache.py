@@ -18,6 +18,7 @@ from pathlib import Path
 from .assemble import Options, assemble_source
 from .errors import AsmError, Pos, file_error
 from .objfile import Object
+from .preprocess import read_source
 
 _VERSION = b"goemu-asm-cache/1"
 
@@ -85,8 +86,7 @@ def assemble_text(path: str, text: str, opts: Options | None = None) -> Object:
 
 def assemble_file(path: str, opts: Options | None = None) -> Object:
     try:
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:  # open(""): no such file, as in Go
-            text = f.read()
+        text = read_source(path)
     except (OSError, ValueError) as e:
         raise AsmError(file_error(path, e), Pos(path, 0)) from None
     return assemble_text(path, text, opts)

@@ -45,6 +45,20 @@ class _Cond:
     pos: Pos | None = None
 
 
+MAX_SOURCE = 64 << 20  # characters of one source file (/dev/zero never ends; 64 MiB of assembly
+# would take tens of GB to assemble: see the README's limits)
+
+
+def read_source(path: str) -> str:
+    """A source file's text, bytes that are not UTF-8 kept as surrogates for the lexer to report.
+    OSError or ValueError (a NUL in the name) if it cannot be read; AsmError past MAX_SOURCE."""
+    with open(path, encoding="utf-8", errors="surrogateescape") as f:
+        text = f.read(MAX_SOURCE + 1)
+    if len(text) > MAX_SOURCE:
+        raise AsmError(f"read {path}: file too large (more than {MAX_SOURCE >> 20} MiB)", Pos(path, 0))
+    return text
+
+
 @dataclass
 class Preprocessor:
     include_dirs: list[str] = field(default_factory=list)
@@ -69,8 +83,7 @@ class Preprocessor:
     def _read(self, path: str) -> str:
         if self.read_file is not None:
             return self.read_file(path)
-        with open(path, encoding="utf-8", errors="surrogateescape") as f:
-            return f.read()
+        return read_source(path)
 
     def _push_file(self, name: str, text: str, at: Pos | None) -> None:
         if len(self.stack) > MAX_NESTING:
@@ -303,6 +316,8 @@ class Preprocessor:
                 text = self._read(path)
             except FileNotFoundError:
                 continue
+            except AsmError as e:  # read, but too large
+                raise AsmError(f"#include: {e.message}", tok.pos) from None
             except (OSError, ValueError) as e:  # there, but not a file it can read
                 failed = failed or e
                 continue

@@ -6,7 +6,7 @@ import pytest
 
 from asm.errors import AsmError
 from asm.lexer import T
-from asm.preprocess import Preprocessor
+from asm.preprocess import Preprocessor, read_source
 
 
 def lines(text: str, path: str = "t.s", **kw) -> list[tuple[str, int, str]]:
@@ -172,3 +172,12 @@ def test_macro_expansion_is_bounded_per_line():
 def test_a_huge_literal_is_shown_by_its_start():
     src = "TEXT ·f(SB), $0\n\tMOVQ $" + "1" * 1_000_000 + ", AX\n"
     assert errors_of(src) == [f"t.s:2:8: malformed integer constant {'1' * 61}... (1000000 characters)"]
+
+
+def test_a_source_that_never_ends_is_too_large():
+    """/dev/zero never reaches its end: reading stops past 64 MiB, for a file on the command line
+    and for an #include alike."""
+    assert errors_of('#include "/dev/zero"\n') == ["t.s:1:10: #include: read /dev/zero: file too large (more than 64 MiB)"]
+    with pytest.raises(AsmError) as e:
+        read_source("/dev/zero")
+    assert str(e.value) == "read /dev/zero: file too large (more than 64 MiB)"
