@@ -72,7 +72,7 @@ class Breakpoint:
     pcs: frozenset[int] = frozenset()
     cond: str = ""
     goid: int = 0  # stop only in this goroutine (0: any)
-    reason: str = ""  # park: the wait reason (substring)
+    reason: str = ""  # park: the wait reason, as Go words it
     hits: int = 0
     enabled: bool = True
     addr: int = 0  # watch: the watched word
@@ -358,10 +358,12 @@ class Engine:
             if status is not None:
                 return status
             if proc.break_request:
+                self._apply_changes()  # stopped where a change was made: shown as it was made
                 return None
             if proc.counted % SNAP_EVERY == 0 and proc.counted not in {s.counted for s in self.snapshots}:
                 self._take()
             if to is not None and proc.counted >= to:
+                self._apply_changes()
                 return None
 
     def _next_cpu(self) -> int:

@@ -9,6 +9,7 @@ commands from a file and print everything to stdout without colour.
 from __future__ import annotations
 
 import os
+import re
 import shlex
 import sys
 from collections.abc import Callable
@@ -18,18 +19,21 @@ from typing import TextIO
 
 from asm import Options
 from runtime import preempt
-from runtime.layout import G, P, const
+from runtime.layout import G, P, const, waitReasonStrings
 
 from .. import signals
+from ..machine import GP_REGS
 from ..run import Config
 from . import context as ctx
 from . import stepping
-from .engine import DebugError, Engine, Event
+from .engine import Breakpoint, DebugError, Engine, Event
 from .expr import ExprContext, ExprError, evaluate, parse, print_expr
 from .views import (
+    MASK64,
+    REGISTER_ALIASES,
     Examine,
     ViewError,
-    examine,
+    examine_lines,
     frames,
     goroutines,
     info_ms,
@@ -52,6 +56,7 @@ ALIASES = {
     "fin": "finish", "thread": "m", "info-registers": "regs", "condition": "cond", "h": "help",
 }  # fmt: skip
 BREAK_KINDS = ("switch", "preempt", "newstack", "park")
+WAIT_REASONS = tuple(r for r in waitReasonStrings if r)  # what `break park` accepts
 PRINT_FORMATS: dict[str, Callable[[int], str]] = {
     "x": lambda v: f"{v & (1 << 64) - 1:#x}" if v < 0 else f"{v:#x}",
     "d": str,
@@ -77,6 +82,7 @@ class Shell:
         self.before: tuple[int, dict[str, int]] | None = None  # (CPU, registers) as the command began
         self.changed: frozenset[str] = frozenset()  # those it changed (marked until the next one)
         self.x_state = Examine()
+        self.stopped_at: Breakpoint | None = None  # the breakpoint the last stop was at (continue N)
         self.done = False
         self._select(0)
 
@@ -90,11 +96,19 @@ class Shell:
     def commands(self) -> list[str]:
         return sorted(name[3:].replace("_", "-") for name in dir(self) if name.startswith("do_"))
 
-    def execute(self, line: str) -> None:
-        """Run one command line; errors are printed, never raised."""
+    def execute(self, line: str) -> bool:
+        """Run one command line; an error is printed, never raised. False if there was one."""
+        error = self.attempt(line)
+        if error is not None:
+            self.print(error)
+        return error is None
+
+    def attempt(self, line: str) -> str | None:
+        """Run one command line; the error message if it failed (what it showed before the error
+        is printed), else None."""
         line = line.strip()
         if not line or line.startswith("#"):
-            return
+            return None
         word, _, arg = line.partition(" ")
         if word.startswith("x/") or word == "x":
             word, arg = "x", line[1:].strip()
@@ -104,18 +118,19 @@ class Shell:
         name = ALIASES.get(word, word).replace("-", "_")
         fn = getattr(self, f"do_{name}", None)
         if fn is None:
-            self.print(f'Undefined command: "{word}".  Try "help".')
-            return
+            return f'Undefined command: "{word}".  Try "help".'
         try:
             fn(arg.strip())
         except ViewError as e:  # what it could show before the error, then the error
-            self.print(*e.lines, str(e))
+            self.print(*e.lines)
+            return str(e)
         except (DebugError, ExprError) as e:
-            self.print(str(e))
+            return str(e)
         except ValueError as e:  # a malformed argument the command did not look at itself
-            self.print(f"{word}: {e}")
+            return f"{word}: {e}"
         except KeyboardInterrupt:  # Ctrl-C between the engine's runs (those stop by themselves)
-            self.print("Quit")
+            return "Quit"
+        return None
 
     def _select(self, cpu: int) -> None:
         self.sel.cpu = cpu
@@ -128,6 +143,7 @@ class Shell:
         """Report a stop and show the context of the CPU it happened on."""
         if event.kind != "exited":
             self._select(event.cpu)
+        self.stopped_at = event.bp if event.kind == "breakpoint" else None
         self.changed = frozenset()
         if self.before is not None and self.before[0] == self.sel.cpu and not self.engine.exited:
             now = ctx.read_regs(self.engine, self.sel.cpu)
@@ -156,11 +172,35 @@ class Shell:
             raise DebugError("The count must be positive.")
         return n
 
+    @staticmethod
+    def _no_args(command: str, arg: str) -> None:
+        if arg:
+            raise DebugError(f'"{command}" takes no arguments.')
+
     # ---- running ------------------------------------------------------------------------------
 
     def do_continue(self, arg: str) -> None:
-        """continue (c): run until a breakpoint or the end of the program."""
-        self._moved(self.engine.forward)
+        """continue [N] (c): run until a breakpoint or the end of the program; N: as gdb, the
+        breakpoint the run stands at is crossed N-1 more times without stopping."""
+        n = self._count(arg)
+        if self.engine.exited:
+            raise DebugError("The program is not being run.")
+        bp = self.stopped_at if self.stopped_at in self.engine.breakpoints else None
+        if n > 1 and bp is None:
+            self.print("Not stopped at any breakpoint; argument ignored.")
+        elif n > 1 and bp is not None:
+            crossings = "crossing" if n == 2 else f"{n - 1} crossings"
+            self.print(f"Will ignore next {crossings} of breakpoint {bp.id}.  Continuing.")
+
+        def run() -> Event:
+            ignore = n - 1 if bp is not None else 0
+            while True:
+                event = self.engine.forward()
+                if not ignore or event.kind != "breakpoint" or event.bp is not bp:
+                    return event
+                ignore -= 1
+
+        self._moved(run)
 
     def do_stepi(self, arg: str) -> None:
         """stepi [N] (si): run N instructions of the selected M; the other Ms run meanwhile as they
@@ -171,28 +211,34 @@ class Shell:
     def do_nexti(self, arg: str) -> None:
         """nexti [N] (ni): like stepi, but a CALL runs to its return."""
         n = self._count(arg)
+        self._moved(lambda: stepping.nexti(self.engine, self.sel.cpu, self.sel.g, n))
+
+    def do_step(self, arg: str) -> None:
+        """step [N] (s): run the selected goroutine to the next source line, into calls; N times."""
+        self._lines(self._count(arg), over=False)
+
+    def do_next(self, arg: str) -> None:
+        """next [N] (n): run the selected goroutine to the next source line in this function or its
+        callers (calls run to their return); N times."""
+        self._lines(self._count(arg), over=True)
+
+    def _lines(self, n: int, over: bool) -> None:
+        """n line steps of the selected goroutine, up to the first stop of another kind."""
 
         def run() -> Event:
+            cpu = self.sel.cpu
             for _ in range(n):
-                event = stepping.nexti(self.engine, self.sel.cpu, self.sel.g)
+                event = stepping.line_step(self.engine, cpu, self.sel.g, over=over)
                 if event.kind != "step":
                     break
-                self.sel.cpu = event.cpu
+                cpu = event.cpu
             return event
 
         self._moved(run)
 
-    def do_step(self, arg: str) -> None:
-        """step (s): run the selected goroutine to the next source line, into calls."""
-        self._moved(lambda: stepping.line_step(self.engine, self.sel.cpu, self.sel.g, over=False))
-
-    def do_next(self, arg: str) -> None:
-        """next (n): run the selected goroutine to the next source line in this function or its
-        callers (calls run to their return)."""
-        self._moved(lambda: stepping.line_step(self.engine, self.sel.cpu, self.sel.g, over=True))
-
     def do_finish(self, arg: str) -> None:
         """finish: run until the current function returns to its caller."""
+        self._no_args("finish", arg)
         name, to = stepping.caller(self.engine, self.sel.cpu)
         self.print(f"Run till exit from {name}")
         self._moved(lambda: stepping.run_to_return(self.engine, self.sel.g, to.pc, to.sp))
@@ -201,6 +247,7 @@ class Shell:
         """until-switch (sw): run to the next goroutine switch on any M, stopping at gogo's entry
         on g0, and say which goroutine left for which and why: `g3 -> g5 on M0: chan receive
         (park_m)`."""
+        self._no_args("until-switch", arg)
         engine = self.engine
         gogo = engine.gogo
 
@@ -219,6 +266,7 @@ class Shell:
     def do_run(self, arg: str) -> None:
         """run (r), restart [N]: start the program again from its beginning (or go to checkpoint N),
         keeping the breakpoints, and run until one."""
+        self._no_args("run", arg)
         self.engine.restart()
         self._select(0)
         self.print("Starting program from its beginning.")
@@ -251,19 +299,23 @@ class Shell:
 
     def do_reverse_continue(self, arg: str) -> None:
         """reverse-continue (rc): run backward to the last breakpoint hit before now."""
+        self._no_args("reverse-continue", arg)
         self._moved(self.engine.reverse_continue)
 
     def do_reverse_switch(self, arg: str) -> None:
         """reverse-switch (rsw): go back to the last goroutine switch before now."""
+        self._no_args("reverse-switch", arg)
         self._moved(self.engine.reverse_switch)
 
     def do_checkpoint(self, arg: str) -> None:
         """checkpoint: remember this point of the run; `restart N` comes back to it."""
+        self._no_args("checkpoint", arg)
         n = self.engine.checkpoint()
         self.print(f"Checkpoint {n} at position {self.engine.position}.")
 
     def do_checkpoints(self, arg: str) -> None:
         """checkpoints: list the checkpoints (and the automatic snapshots replay starts from)."""
+        self._no_args("checkpoints", arg)
         if not self.engine.checkpoints:
             self.print("No checkpoints.")
         for n, snap in sorted(self.engine.checkpoints.items()):
@@ -294,9 +346,7 @@ class Shell:
         kind = words[0]
         engine = self.engine
         if kind in BREAK_KINDS:
-            reason = " ".join(words[1:])
-            if kind == "park" and not reason:
-                raise DebugError("break park needs a wait reason, e.g. `break park chan receive`.")
+            reason = self._kind_argument(kind, words[1:])
             pcs = self._kind_pcs(kind)
             what = f"{kind} {reason}".strip()
             bp = engine.add_breakpoint(kind, what, pcs, cond=cond.strip(), goid=goid, reason=reason)
@@ -309,6 +359,21 @@ class Shell:
         where = f": file {line[0]}, line {line[1]}." if line else "."
         self.print(f"Breakpoint {bp.id} at {pc:#x}{where}")
 
+    @staticmethod
+    def _kind_argument(kind: str, words: list[str]) -> str:
+        """The wait reason of `break park REASON` (one of Go's, exactly); the other kinds take
+        none. A misspelt one would never fire: it is refused, naming what is accepted."""
+        rest = " ".join(words)
+        if kind != "park":
+            if rest:
+                raise DebugError(f'Junk after "break {kind}": "{rest}" (only "goroutine N" and "if COND" may follow).')
+            return ""
+        if not rest:
+            raise DebugError("break park needs a wait reason, e.g. `break park chan receive`.")
+        if rest not in WAIT_REASONS:
+            raise DebugError(f'Unknown wait reason "{rest}". Go\'s wait reasons: {", ".join(WAIT_REASONS)}.')
+        return rest
+
     def _kind_pcs(self, kind: str) -> frozenset[int]:
         engine = self.engine
         trigger = {name: addr for addr, name in engine.gate_names.items()}
@@ -320,7 +385,7 @@ class Shell:
 
     def _location(self, loc: str) -> tuple[list[int], str]:
         if loc.startswith("*"):
-            addr = int(loc[1:], 0)
+            addr = self._address(loc[1:].strip())
             return [addr], f"*{addr:#x}"
         file, colon, line = loc.rpartition(":")
         if colon and line.isdigit():
@@ -330,6 +395,23 @@ class Shell:
             return pcs, f"{file}:{line}"
         sym = self._symbol(loc)
         return [sym.addr], plan9_name(sym.name)
+
+    def _address(self, text: str) -> int:
+        """break *ADDRESS: a number, or an expression ($pc, $rsp+8, *$rsp) of the selected M."""
+        if not text:
+            raise DebugError("Argument required (address).")
+        try:
+            addr = int(text, 0)
+        except ValueError:
+            if text[0].isdigit():
+                raise DebugError(f'Invalid number "{text}".') from None
+            value = evaluate(text, self._expr_ctx())
+            if not isinstance(value.value, int) or isinstance(value.value, bool) or value.raw:
+                raise DebugError(f"{text} is a {value.type.name}, not an address.") from None
+            addr = value.value
+        if not 0 <= addr <= MASK64:
+            raise DebugError(f'Address "{text}" is out of range: addresses are 0 to {MASK64:#x}.')
+        return addr
 
     def _line_pcs(self, file: str, line: int) -> list[int]:
         """The first instruction of each block of code at FILE:LINE (one per function)."""
@@ -350,25 +432,33 @@ class Shell:
                 return sym
         raise DebugError(f'Function "{name}" not defined.')
 
+    def _breakpoints(self, arg: str) -> list[Breakpoint]:
+        """The breakpoints numbered in arg (all of them without a number); every number is checked
+        before any is acted on."""
+        if not arg:
+            return list(self.engine.breakpoints)
+        return [self.engine.breakpoint(number(n)) for n in arg.split()]
+
     def do_delete(self, arg: str) -> None:
         """delete [N...] (d): delete breakpoints N (all without N)."""
-        if not arg:
-            self.engine.breakpoints.clear()
-            return
-        for n in arg.split():
-            self.engine.delete_breakpoint(number(n))
+        for bp in self._breakpoints(arg):
+            self.engine.breakpoints.remove(bp)
 
     def do_disable(self, arg: str) -> None:
-        """disable N: breakpoint N no longer stops the run."""
-        self.engine.breakpoint(number(arg)).enabled = False
+        """disable [N...]: breakpoints N (all without N) no longer stop the run."""
+        for bp in self._breakpoints(arg):
+            bp.enabled = False
 
     def do_enable(self, arg: str) -> None:
-        """enable N: breakpoint N stops the run again."""
-        self.engine.breakpoint(number(arg)).enabled = True
+        """enable [N...]: breakpoints N (all without N) stop the run again."""
+        for bp in self._breakpoints(arg):
+            bp.enabled = True
 
     def do_cond(self, arg: str) -> None:
         """cond N [EXPR] (condition): breakpoint N stops only where EXPR is true (e.g. `cond 1
         g.goid == 5`); without EXPR, always."""
+        if not arg:
+            raise DebugError("Argument required (breakpoint number).")
         n, _, expr = arg.partition(" ")
         bp = self.engine.breakpoint(number(n))
         if expr.strip():
@@ -389,6 +479,7 @@ class Shell:
 
     def do_breakpoints(self, arg: str) -> None:
         """breakpoints (info breakpoints): list the breakpoints and watchpoints."""
+        self._no_args("breakpoints", arg)
         bps = self.engine.breakpoints
         if not bps:
             self.print("No breakpoints or watchpoints.")
@@ -407,9 +498,12 @@ class Shell:
 
     def do_goroutines(self, arg: str) -> None:
         """goroutines (grs): every goroutine, where it is and why it waits (`*` the selected one)."""
+        self._no_args("goroutines", arg)
         self.print(*goroutines(self.engine.proc, self.sel.g))
 
     def _g_by_id(self, arg: str) -> int:
+        if not arg:
+            raise DebugError("Argument required (goroutine number).")
         goid = number(arg)
         space = self.engine.proc.machine.space
         for addr in self.engine.proc.runtime.allgs:
@@ -510,9 +604,12 @@ class Shell:
     # ---- state --------------------------------------------------------------------------------
 
     def do_regs(self, arg: str) -> None:
-        """regs [-a] (info registers): the selected M's registers; -a adds XMM, fs_base, ..."""
+        """regs [-a | REG...] (info registers): the selected M's registers; -a adds XMM, fs_base,
+        ...; REG... only those (`regs rax rip`)."""
         cpu = self.engine.cpu(self.sel.cpu)
-        self.print(*registers(cpu, arg == "-a", self.changed, symbolizer(self.engine.proc)))
+        words = arg.split()
+        every, only = words == ["-a"], (words if words and words != ["-a"] else None)
+        self.print(*registers(cpu, every, self.changed, symbolizer(self.engine.proc), only))
 
     def do_print(self, arg: str) -> None:
         """print[/x|d|o|t|c] EXPR (p): a value of the runtime's structures or registers: g5.sched,
@@ -535,7 +632,8 @@ class Shell:
             fmt, addr = "", arg
         address = int(evaluate(addr, self._expr_ctx()).value) if addr.strip() else None
         pc = self.engine.cpu(self.sel.cpu).reg("rip")
-        self.print(*examine(self.engine.proc, fmt.lstrip("/"), address, self.x_state, pc))
+        for line in examine_lines(self.engine.proc, fmt.lstrip("/"), address, self.x_state, pc):
+            self.print(line)  # as it goes: a huge count shows at once, and Ctrl-C stops it
 
     def do_info(self, arg: str) -> None:
         """info ps|ms|sched|timers|goroutines|breakpoints|registers|checkpoints: runtime state."""
@@ -553,9 +651,10 @@ class Shell:
         topic = next((t for t in topics if words and t.startswith(words[0])), None)
         if topic is None:
             raise DebugError(f'"info" must be followed by one of: {", ".join(topics)}.')
-        if topic == "registers" and words[1:] == ["-a"]:
-            self.do_regs("-a")
+        if topic == "registers":
+            self.do_regs(" ".join(words[1:]))
             return
+        self._no_args(f"info {topic}", " ".join(words[1:]))
         topics[topic]()
 
     def do_disasm(self, arg: str) -> None:
@@ -575,15 +674,38 @@ class Shell:
 
     def do_context(self, arg: str) -> None:
         """context (ctx): show the registers, code, stack and M/P/G of the selected M again."""
+        self._no_args("context", arg)
         self.print(*ctx.context(self.engine, self.sel.cpu, self.changed, self.colour))
 
     def do_set(self, arg: str) -> None:
-        """set context on|off: show the context after every stop (on by default)."""
+        """set context on|off: show the context after every stop (on by default). set [var] $REG =
+        EXPR: write a register of the selected M (rax..r15, rip or $pc, rflags, fs_base), a change
+        of the run as freeze is (what was recorded after it is dropped)."""
         words = arg.split()
-        if len(words) == 2 and words[0] == "context" and words[1] in ("on", "off"):
+        if words[:1] == ["context"]:
+            if len(words) != 2 or words[1] not in ("on", "off"):
+                raise DebugError("set context on|off")
             self.show_context = words[1] == "on"
             return
-        raise DebugError("set context on|off")
+        if not arg:
+            raise DebugError("Argument required (expression to compute).")
+        m = re.fullmatch(r"(?:var(?:iable)?\s+)?(\S*?)\s*=(?!=)\s*(.*)", arg)
+        if m is None:
+            raise DebugError("Usage: set context on|off, or set $REG = EXPR.")
+        self._set_register(*m.groups())
+
+    def _set_register(self, target: str, expr: str) -> None:
+        name = REGISTER_ALIASES.get(target[1:], target[1:]) if target.startswith("$") else ""
+        if name not in GP_REGS:
+            raise DebugError(f"goemu: cannot assign to {target or 'nothing'}: only the registers "
+                             "$rax..$r15, $rip ($pc), $rflags and $fs_base can be set, not memory or variables.")  # fmt: skip
+        if self.engine.exited:
+            raise DebugError("The program is not being run.")
+        value = evaluate(expr, self._expr_ctx())
+        if not isinstance(value.value, int) or value.raw:
+            raise DebugError(f"{expr} is a {value.type.name}, not a number.")
+        index, word = self.sel.cpu, int(value.value) & MASK64
+        self.engine.intervene(lambda: self.engine.cpu(index).set_reg(name, word))
 
     def do_help(self, arg: str) -> None:
         """help [COMMAND]: the commands, or one command's usage."""
@@ -611,15 +733,26 @@ def number(text: str) -> int:
         raise DebugError(f'Invalid number "{text}".') from None
 
 
-def run_script(shell: Shell, path: str) -> None:
+def run_script(shell: Shell, path: str) -> bool:
+    """Run a file's commands, stopping at the first that fails (as gdb's `source` and -x do, with
+    gdb's `FILE:LINE: Error in sourced command file:` before the error); False if one did."""
     try:
-        lines = Path(path).read_text().splitlines()
+        data = Path(path).read_bytes()
     except OSError as e:
         raise DebugError(f"{path}: {e.strerror}") from None
-    for line in lines:
+    for n, raw in enumerate(data.splitlines(), 1):
         if shell.done:
-            return
-        shell.execute(line)
+            return True
+        try:
+            line = raw.decode()
+        except UnicodeDecodeError as e:
+            error: str | None = f"Invalid UTF-8: byte {raw[e.start]:#04x} at column {e.start + 1}."
+        else:
+            error = shell.attempt(line)
+        if error is not None:
+            shell.print(f"{path}:{n}: Error in sourced command file:", error)
+            return False
+    return True
 
 
 def interactive(shell: Shell) -> None:
@@ -659,13 +792,29 @@ def start(files: list[str], config: Config, script: str | None, batch: bool, out
 
     engine = Engine(files, config, sink, options)
     shell = Shell(engine, out, colour=not batch and out.isatty() and "NO_COLOR" not in os.environ)
-    shell.print(f"Program {' '.join(shlex.quote(f) for f in files)} loaded; stopped before its first instruction.")
-    shell._stopped(Event("start", 0))
+    ok = True
     try:
+        shell.print(f"Program {' '.join(shlex.quote(f) for f in files)} loaded; stopped before its first instruction.")
+        shell._stopped(Event("start", 0))
         if script is not None:
-            run_script(shell, script)
+            ok = run_script(shell, script)
         if not batch and not shell.done:
             interactive(shell)
+    except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as gdb does
+        _silence(out)
+        return 1
     finally:
         engine.close()
-    return 0
+    return 0 if ok or not batch else 1
+
+
+def _silence(out: TextIO) -> None:
+    """Point a closed pipe's descriptor at /dev/null, so that the final flush at exit does not
+    complain (Python's advice for SIGPIPE)."""
+    try:
+        fd = out.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)

@@ -55,11 +55,11 @@ def at_gogo(proc: Process, index: int) -> Switch | None:
 
 
 def parking(proc: Process, sw: Switch, reason: str) -> bool:
-    """Whether the goroutine leaving parks with a wait reason containing `reason`."""
+    """Whether the goroutine leaving parks with the wait reason `reason` (Go's words for it)."""
     if not sw.old:
         return False
     g = G(proc.machine.space, sw.old)
-    return g.atomicstatus == const._Gwaiting and reason in traceback.status(g)
+    return g.atomicstatus & ~const._Gscan == const._Gwaiting and traceback.status(g).removesuffix(" (scan)") == reason
 
 
 def describe(proc: Process, sw: Switch, last_call: dict[int, str]) -> str:

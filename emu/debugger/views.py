@@ -450,25 +450,50 @@ POINTERS = frozenset({"rsp", "rbp"})  # gdb types them data_ptr: shown in hex
 VALUE_COLUMN_1, VALUE_COLUMN_2 = 15, 35
 
 
+REGISTER_ALIASES = {"pc": "rip", "sp": "rsp", "fp": "rbp", "eflags": "rflags"}  # gdb's names for them
+
+
+def register_names(all: bool = False) -> list[str]:
+    """The registers `info registers` lists, in its order (all: `info all-registers`'s)."""
+    names = list(GP_REGS)
+    if all:
+        names[names.index("fs_base") + 1 : names.index("fs_base") + 1] = ["gs_base"]
+        names[names.index("rflags") + 1 : names.index("rflags") + 1] = list(SEGMENTS)
+        names += [*(f"xmm{i}" for i in range(16)), "mxcsr"]
+    return names
+
+
 def registers(
     cpu: CPU,
     all: bool = False,
     changed: frozenset[str] = frozenset(),
     symbolize: Callable[[int], str] | None = None,
+    only: list[str] | None = None,
 ) -> list[str]:
     """gdb's `info registers` (all: `info all-registers`, less the x87 and AVX state): the name in
     15 columns (`*` after it if in changed), the value in hex to column 35, then its natural form:
     decimal, a pointer in hex, rip with `<main.main+52>` (symbolize(pc): gdb's symbol text, "" for
-    none), flags as gdb decodes them. xmm registers show as gdb's v2_int64 view, low quadword first."""
-    names = list(GP_REGS)
-    if all:
-        names[names.index("fs_base") + 1 : names.index("fs_base") + 1] = ["gs_base"]
-        names[names.index("rflags") + 1 : names.index("rflags") + 1] = list(SEGMENTS)
-    lines = [_register(name, _reg(cpu, name), changed, symbolize) for name in names]
-    if all:
-        lines += [_xmm(f"xmm{i}", _reg(cpu, f"xmm{i}"), changed) for i in range(16)]
-        lines.append(_register("mxcsr", _reg(cpu, "mxcsr"), changed, symbolize))
-    return lines
+    none), flags as gdb decodes them. xmm registers show as gdb's v2_int64 view, low quadword first.
+    only: the registers named (`rax`, `$rax`, gdb's `pc`, `sp`, `fp`, `eflags`), in that order;
+    ViewError `Invalid register `foo'` at the first unknown one, with the lines before it."""
+    names = register_names(all) if only is None else []
+    known = register_names(True)
+    for word in only or []:
+        name = REGISTER_ALIASES.get(word.removeprefix("$"), word.removeprefix("$"))
+        if name not in known:
+            raise ViewError(f"Invalid register `{word.removeprefix('$')}'", _lines(cpu, names, changed, symbolize))
+        names.append(name)
+    return _lines(cpu, names, changed, symbolize)
+
+
+def _lines(
+    cpu: CPU, names: list[str], changed: frozenset[str], symbolize: Callable[[int], str] | None
+) -> list[str]:
+    return [
+        _xmm(name, _reg(cpu, name), changed) if name.startswith("xmm") else
+        _register(name, _reg(cpu, name), changed, symbolize)
+        for name in names
+    ]  # fmt: skip
 
 
 def _reg(cpu: CPU, name: str) -> int:
@@ -583,24 +608,43 @@ def parse_format(spec: str, last: Examine) -> Format:
 def examine(
     proc: Process, spec: str, addr: int | None = None, last: Examine | None = None, pc: int | None = None
 ) -> list[str]:
-    """gdb's `x/spec addr`: count units of memory from addr (None: where the last x stopped) in
-    gdb's layout, `0xc000044f88:\\t0x0000000000401234\\t...` with a `<sym+off>` label for
-    addresses in a symbol; x/s strings, x/i instructions in Plan 9 syntax (`=> ` at pc). `last`
-    is updated as gdb updates its defaults. Unreadable memory raises gdb's `Cannot access memory
-    at address 0x...`, with the lines before it."""
+    """examine_lines collected: the lines of `x/spec addr`, or ViewError with those read before the
+    error."""
+    lines: list[str] = []
+    try:
+        lines.extend(examine_lines(proc, spec, addr, last, pc))
+    except ViewError as e:
+        raise ViewError(str(e), lines) from None
+    return lines
+
+
+def examine_lines(
+    proc: Process, spec: str, addr: int | None = None, last: Examine | None = None, pc: int | None = None
+) -> Iterator[str]:
+    """gdb's `x/spec addr`, a line at a time as gdb prints it (so that a huge count shows at once,
+    stops at Ctrl-C and holds no more than a line): count units of memory from addr (None: where
+    the last x stopped) in gdb's layout, `0xc000044f88:\t0x0000000000401234\t...` with a
+    `<sym+off>` label for addresses in a symbol; x/s strings, x/i instructions in Plan 9 syntax
+    (`=> ` at pc). `last` is updated as gdb updates its defaults, its next address as the lines go
+    (past a line when the caller asks for the next, having shown it). Unreadable memory raises
+    gdb's `Cannot access memory at address 0x...` (the first unreadable byte), after the units
+    before it."""
     last = last if last is not None else Examine()
     fmt = parse_format(spec, last)
     start = (last.next_addr if addr is None else addr) & MASK64  # an expression's -8 is 0xff...f8
-    if fmt.letter == "s":
-        lines, end = _strings(proc, start, fmt.count)
-    elif fmt.letter == "i":
-        lines, end = _instructions(proc, start, fmt.count, pc)
-    else:
-        lines, end = _units(proc, start, fmt)
-    last.fmt, last.next_addr = fmt.letter, end
+    last.fmt = fmt.letter
     if fmt.letter != "i":  # gdb keeps the size x/i ignored; x/s leaves it at b
         last.size = next(k for k, v in SIZES.items() if v == fmt.size)
-    return lines
+    if fmt.letter == "s":
+        produced = _strings(proc, start, fmt.count)
+    elif fmt.letter == "i":
+        produced = _instructions(proc, start, fmt.count, pc)
+    else:
+        produced = _units(proc, start, fmt)
+    last.next_addr = start
+    for line, end in produced:
+        yield line
+        last.next_addr = end
 
 
 def _label(addr: int, symbolize: Callable[[int], str]) -> str:
@@ -609,26 +653,42 @@ def _label(addr: int, symbolize: Callable[[int], str]) -> str:
     return f"{addr:#x} <{sym}>" if sym else f"{addr:#x}"
 
 
-def _read(proc: Process, addr: int, size: int, lines: list[str]) -> bytes:
+def _read(proc: Process, addr: int, size: int) -> bytes:
+    """size bytes at addr, or gdb's error naming the first byte that cannot be read (byte by byte
+    where the bytes are not all in one region)."""
+    space = proc.machine.space
     try:
-        buf, off = proc.machine.space.locate(addr, size)
+        buf, off = space.locate(addr, size)
+        return bytes(buf[off : off + size])
     except MemoryFault:
-        raise ViewError(f"Cannot access memory at address {addr:#x}", lines) from None
-    return bytes(buf[off : off + size])
+        pass
+    out = bytearray()
+    for at in range(addr, addr + size):
+        try:
+            buf, off = space.locate(at & MASK64, 1)
+        except MemoryFault:
+            raise ViewError(f"Cannot access memory at address {at & MASK64:#x}") from None
+        out.append(buf[off])
+    return bytes(out)
 
 
-def _units(proc: Process, addr: int, fmt: Format) -> tuple[list[str], int]:
-    """Numbers: PER_LINE[size] of them a line, each after a tab."""
+def _units(proc: Process, addr: int, fmt: Format) -> Iterator[tuple[str, int]]:
+    """Numbers: PER_LINE[size] of them a line, each after a tab; (line, the address after it).
+    A line that runs into unreadable memory shows its units before it, then the error."""
     symbolize = symbolizer(proc)
-    lines: list[str] = []
     for first in range(0, fmt.count, PER_LINE[fmt.size]):
         here = addr + first * fmt.size
         n = min(PER_LINE[fmt.size], fmt.count - first)
-        data = _read(proc, here, n * fmt.size, lines)
-        words = [int.from_bytes(data[i * fmt.size : (i + 1) * fmt.size], "little") for i in range(n)]
-        cells = [_unit(w, fmt.letter, fmt.size, symbolize) for w in words]
-        lines.append(_label(here, symbolize) + ":" + "".join("\t" + c for c in cells))
-    return lines, addr + fmt.count * fmt.size
+        cells: list[str] = []
+        try:
+            for i in range(n):
+                data = _read(proc, here + i * fmt.size, fmt.size)
+                cells.append(_unit(int.from_bytes(data, "little"), fmt.letter, fmt.size, symbolize))
+        except ViewError:
+            if cells:
+                yield _label(here, symbolize) + ":" + "".join("\t" + c for c in cells), here + len(cells) * fmt.size
+            raise
+        yield _label(here, symbolize) + ":" + "".join("\t" + c for c in cells), here + n * fmt.size
 
 
 def _unit(v: int, letter: str, size: int, symbolize: Callable[[int], str]) -> str:
@@ -678,46 +738,42 @@ def _float(v: int, size: int) -> str:
     return f"{x:.{9 if size == 4 else 17}g}"
 
 
-def _strings(proc: Process, addr: int, count: int) -> tuple[list[str], int]:
+def _strings(proc: Process, addr: int, count: int) -> Iterator[tuple[str, int]]:
     """x/s: NUL-terminated strings, at most MAX_STRING bytes each (then `...`, and the next
-    starts there, as gdb's does)."""
+    starts there, as gdb's does); (line, the address after it)."""
     symbolize = symbolizer(proc)
-    lines: list[str] = []
     for _ in range(count):
-        chunk = _up_to(proc, addr, MAX_STRING + 1, lines)
+        chunk = _up_to(proc, addr, MAX_STRING + 1)
         nul = chunk.find(b"\0")
         text = chunk[: nul if nul >= 0 else MAX_STRING]
         quoted = '"' + "".join('\\"' if b == 0x22 else _escaped(b) for b in text) + '"'
         if nul < 0 and len(chunk) < MAX_STRING:  # the string runs into unmapped memory
             end = addr + len(chunk)
-            lines.append(
-                f"{_label(addr, symbolize)}:\t{quoted}<error: Cannot access memory at address {end:#x}>"
-            )
+            yield f"{_label(addr, symbolize)}:\t{quoted}<error: Cannot access memory at address {end:#x}>", end
             addr = end
             continue
-        lines.append(f"{_label(addr, symbolize)}:\t{quoted}{'' if nul >= 0 else '...'}")
+        line = f"{_label(addr, symbolize)}:\t{quoted}{'' if nul >= 0 else '...'}"
         addr += nul + 1 if nul >= 0 else MAX_STRING
-    return lines, addr
+        yield line, addr
 
 
-def _instructions(proc: Process, addr: int, count: int, pc: int | None) -> tuple[list[str], int]:
+def _instructions(proc: Process, addr: int, count: int, pc: int | None) -> Iterator[tuple[str, int]]:
     """x/i: instructions decoded from memory in Plan 9 syntax, as goemu objdump prints them (`?` for
     a byte Go's disassembler cannot decode); `=> ` marks pc."""
     symbolize, symname = symbolizer(proc), objdump.symbol_lookup(proc.machine.image)
-    lines: list[str] = []
     for _ in range(count):
-        code = _up_to(proc, addr, MAX_INST_LEN, lines)
+        code = _up_to(proc, addr, MAX_INST_LEN)
         inst = objdump.decode(code, addr)
         text = objdump.go_syntax(inst, addr, symname) if inst is not None else "?"
         mark = "=> " if addr == pc else "   "
-        lines.append(f"{mark}{_label(addr, symbolize)}:\t{text}")
+        line = f"{mark}{_label(addr, symbolize)}:\t{text}"
         addr += inst.length if inst is not None else 1
-    return lines, addr
+        yield line, addr
 
 
-def _up_to(proc: Process, addr: int, n: int, lines: list[str]) -> bytes:
+def _up_to(proc: Process, addr: int, n: int) -> bytes:
     """Up to n bytes from addr, fewer where its region ends (a string or an instruction may run
     into unmapped memory after its first byte)."""
-    _read(proc, addr, 1, lines)
+    _read(proc, addr, 1)
     buf, off = proc.machine.space.locate(addr, 1)
     return bytes(buf[off : off + n])

@@ -12,6 +12,7 @@ files are named by absolute path, built here from the checkout's root.
 import io
 import subprocess
 import sys
+import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -21,8 +22,8 @@ from emu import run as R
 from emu import traceback
 from emu.debugger import context as ctx
 from emu.debugger.engine import Engine
-from emu.debugger.shell import Shell
-from runtime.layout import G, const
+from emu.debugger.shell import Shell, start
+from runtime.layout import G, const, waitReasonStrings
 from runtime.memory import load
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -1244,3 +1245,289 @@ def test_a_trap_that_ended_the_run_is_undone_by_going_back(tmp_path):
     n = len(out.getvalue())
     shell.execute("continue")
     assert out.getvalue()[n:].startswith("Process exited with status 2\n")
+
+
+# ---- every argument is looked at: what would be ignored, or never fire, is refused -------------
+
+
+class CtrlC(io.StringIO):
+    """Output on which Ctrl-C comes as the n-th line of `x` is being written."""
+
+    def __init__(self, n: int) -> None:
+        super().__init__()
+        self.n = n
+
+    def write(self, text: str) -> int:
+        if text.startswith("0x") and ":\t" in text:
+            self.n -= 1
+            if self.n == 0:
+                raise KeyboardInterrupt
+        return super().write(text)
+
+
+def test_x_shows_its_lines_as_it_goes(debug):
+    """gdb's x prints a line at a time: Ctrl-C stops it there (`Quit`), and a bare x goes on from
+    the last line shown (not from the end of what was asked for)."""
+    s = debug("pingpong")
+    s.out = s.shell.out = CtrlC(4)
+    space, base = s.engine.proc.machine.space, s.engine.proc.runtime.arena.base
+
+    def row(addr: int) -> str:
+        return f"{addr:#x}:\t0x{load(space, addr, 8):016x}\t0x{load(space, addr + 8, 8):016x}"
+
+    assert s(f"x/2000xg {base:#x}") == lines(row(base), row(base + 16), row(base + 32), "Quit")
+    assert s("x/2xg") == lines(row(base + 48))
+
+
+def test_x_to_a_closed_pipe_ends_quietly(tmp_path):
+    """`goemu debug ... | head`: a hundred million units stop as soon as the reader is gone, no
+    Python traceback, status 1."""
+    script = tmp_path / "script"
+    script.write_text("set context off\nx/100000000xg 0xc000000000\n")
+    command = [sys.executable, "-m", "emu", "debug", "samples/pingpong.s", "-x", str(script), "--batch"]
+    p = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
+    assert p.stdout is not None and p.stderr is not None
+
+    def read_to_x() -> None:  # the first line of x, then nothing more: the pipe is closed
+        assert p.stdout is not None
+        for line in iter(p.stdout.readline, b""):
+            if line.startswith(b"0xc000000000:\t"):
+                return
+
+    reader = threading.Thread(target=read_to_x, daemon=True)
+    reader.start()
+    reader.join(timeout=60)
+    if reader.is_alive():  # x held its lines back
+        p.kill()
+        reader.join()
+        pytest.fail("no line of x within a minute")
+    p.stdout.close()
+    assert p.wait(timeout=60) == 1
+    assert p.stderr.read() == b""
+
+
+def test_break_refuses_what_would_never_fire(debug):
+    s = debug("pingpong")
+    for kind, extra in (("switch", "extra"), ("preempt", "x"), ("newstack", "x y")):
+        assert s(f"break {kind} {extra}") == lines(
+            f'Junk after "break {kind}": "{extra}" (only "goroutine N" and "if COND" may follow).'
+        )
+    reasons = ", ".join(reason for reason in waitReasonStrings if reason)
+    assert "chan receive, chan send, finalizer wait" in reasons
+    for misspelt in ("chan recieve", "chan", "Chan Receive"):
+        assert s(f"break park {misspelt}") == lines(f'Unknown wait reason "{misspelt}". Go\'s wait reasons: {reasons}.')
+    assert s("breakpoints") == lines("No breakpoints or watchpoints.")
+    assert s("break switch goroutine 5 if sched.runqsize > 0\nbreak park chan receive goroutine 1") == lines(
+        "Breakpoint 1 (switch).", "Breakpoint 2 (park chan receive)."
+    )
+
+
+NIL_RECEIVE = """#include "textflag.h"
+
+DATA	fv<>+0(SB)/8, $·nilrecv(SB)
+GLOBL	fv<>(SB), RODATA, $8
+
+TEXT ·nilrecv(SB), $16-0
+	MOVQ	$0, 0(SP)
+	MOVQ	$0, 8(SP)
+	CALL	runtime·chanrecv1(SB)	// <-(chan int)(nil): parks for ever
+	RET
+
+TEXT main·main(SB), $8-0
+	LEAQ	fv<>(SB), AX
+	MOVQ	AX, 0(SP)
+	CALL	runtime·newproc(SB)
+	CALL	runtime·Gosched(SB)
+	RET
+"""
+
+
+def test_break_park_takes_the_reason_whole(tmp_path):
+    """`chan receive` is not `chan receive (nil chan)`: a wait reason is Go's whole phrase."""
+    src = tmp_path / "nilrecv.s"
+    src.write_text(NIL_RECEIVE)
+    out = io.StringIO()
+    engine = Engine([str(src)], R.Config(gomaxprocs=1), lambda b: out.write(b.decode()))
+    shell = Shell(engine, out)
+    try:
+        for line in ("set context off", "break park chan receive", "c", "break park chan receive (nil chan)", "run"):
+            shell.execute(line)
+    finally:
+        engine.close()
+    gogo = engine.image.symbols["runtime.gogo"].addr
+    assert out.getvalue() == lines(
+        "Breakpoint 1 (park chan receive).",
+        EXITED,
+        "Breakpoint 2 (park chan receive (nil chan)).",
+        "Starting program from its beginning.",
+        "Breakpoint 2 (park chan receive (nil chan)): g5 -> g1 on M0: chan receive (nil chan) (park_m)",
+        f"{gogo:#x} in runtime·gogo ({RT}/asm_amd64.s:17)",
+        GOGO_SOURCE,
+    )
+
+
+def test_break_at_an_address(debug):
+    s = debug("pingpong")
+    gogo = s.sym("runtime.gogo")
+    assert s("break *") == lines("Argument required (address).")
+    assert s("break *0xzz") == lines('Invalid number "0xzz".')
+    for text in ("-1", "99999999999999999999999999", "0x10000000000000000"):
+        assert s(f"break *{text}") == lines(f'Address "{text}" is out of range: addresses are 0 to 0xffffffffffffffff.')
+    assert s("break *nosuch") == lines("unknown name nosuch")
+    assert s("break *g.sched") == lines("g.sched is a runtime.gobuf, not an address.")
+    assert s("break *0xffffffffffffffff") == lines("Breakpoint 1 at 0xffffffffffffffff.")
+    assert s("break *$pc + 5") == lines(f"Breakpoint 2 at {gogo + 5:#x}: file {RT}/asm_amd64.s, line 18.")
+    assert s("c") == lines(f"Breakpoint 2, runtime·gogo+0x5 ({RT}/asm_amd64.s:18)", "18\tMOVQ\tgobuf_g(BX), DX")
+
+
+def test_counts_are_checked_and_used(debug):
+    s = pingpong_at_player(debug)
+    for command in ("step -1", "next 0", "continue -1", "c 0", "nexti -1", "si -5"):
+        assert s(command) == lines("The count must be positive."), command
+    assert s("step 99999999999999999999x") == lines('Invalid number "99999999999999999999x".')
+    assert s.pc == s.sym("main.player")
+    assert s("step 2") == in_player(s, 0x22, 38)
+    assert s("next 2") == in_player(s, 0x30, 41)
+
+
+def test_commands_without_arguments_refuse_them(debug):
+    s = pingpong_at_player(debug)
+    position = s.engine.position
+    for command, name in (
+        ("until-switch", "until-switch"), ("sw", "until-switch"), ("reverse-switch", "reverse-switch"),
+        ("rsw", "reverse-switch"), ("rc", "reverse-continue"), ("finish", "finish"), ("run", "run"),
+        ("checkpoint", "checkpoint"), ("checkpoints", "checkpoints"), ("grs", "goroutines"),
+        ("breakpoints", "breakpoints"), ("context", "context"), ("info ps", "info ps"),
+        ("info sched", "info sched"),
+    ):  # fmt: skip
+        assert s(f"{command} x") == lines(f'"{name}" takes no arguments.'), command
+    assert s.engine.position == position and not s.engine.checkpoints
+
+
+def test_continue_n_crosses_the_breakpoint_n_minus_1_times(debug):
+    s = debug("pingpong")
+    s("break samples/pingpong.s:53")
+    assert s("continue 2") == lines("Not stopped at any breakpoint; argument ignored.", "pong 0") + player_hit(
+        1, 0x68, 53
+    )
+    assert s("continue 3") == lines(
+        "Will ignore next 2 crossings of breakpoint 1.  Continuing.", "ping 0", "pong 1", "ping 1"
+    ) + player_hit(1, 0x68, 53)
+    assert s("break main·player\nc 2") == lines(
+        f"Breakpoint 2 at {s.sym('main.player'):#x}: file samples/pingpong.s, line 36.",
+        "Will ignore next crossing of breakpoint 1.  Continuing.", "pong 2", "ping 2",
+    ) + player_hit(1, 0x68, 53)  # fmt: skip
+    assert s("info breakpoints").splitlines()[2] == "        breakpoint already hit 6 times"
+
+
+def test_info_registers_names(debug):
+    s = pingpong_at_player(debug)
+    player, sp = s.sym("main.player"), s.g(6).stack.hi - 40
+    assert s("info registers rax") == lines(gdb_reg("rax", 0))
+    assert s("info registers $rsp pc rbx") == lines(
+        gdb_reg("rsp*", sp, f"{sp:#x}"), gdb_reg("rip*", player, f"{player:#x} <main.player>"), gdb_reg("rbx*", player)
+    )
+    assert s("info registers foo") == lines("Invalid register `foo'")
+    assert s("regs rdi foo rax") == lines(gdb_reg("rdi", 0), "Invalid register `foo'")
+
+
+def test_breakpoint_numbers_several_or_all(debug):
+    s = debug("pingpong")
+    s("break main·player\nbreak main·main\nbreak switch")
+    enabled = [line[:10] for line in s("breakpoints").splitlines()[1:]]
+    assert enabled == ["1    break", "2    break", "3    break"]
+    assert s("disable") == ""
+    assert [line[17] for line in s("breakpoints").splitlines()[1:]] == ["n", "n", "n"]
+    assert s("enable 1 3") == ""
+    assert [line[17] for line in s("breakpoints").splitlines()[1:]] == ["y", "n", "y"]
+    assert s("enable 2 9") == lines("No breakpoint number 9.")  # every number checked before any is used
+    assert s("disable 1 x") == lines('Invalid number "x".')
+    assert [line[17] for line in s("breakpoints").splitlines()[1:]] == ["y", "n", "y"]
+    assert s("enable") == ""
+    assert [line[17] for line in s("breakpoints").splitlines()[1:]] == ["y", "y", "y"]
+    assert s("cond") == lines("Argument required (breakpoint number).")
+    for command in ("freeze", "thaw", "preempt"):
+        assert s(command) == lines("Argument required (goroutine number)."), command
+
+
+def test_set_a_register(debug):
+    """gdb's `set $rax = EXPR` on the selected M; a change of the run, made again on replay."""
+    s = pingpong_at_player(debug)
+    assert s("set $rax = 0x1234\np $rax\nset var $rbx = $rax + 1\np/x $rbx") == lines("0x1234", "0x1235")
+    assert s("si\np $rax") == in_player(s, 0x9, 36) + lines("0x1234")
+    assert s("rsi\np $rax") == in_player(s, 0, 36) + lines("0x1234")  # where the change was made
+    assert s("rsi\np $rax") == lines(f"{s.sym('gogo<>') + 0x3E:#x} in gogo<>+0x3e ({RT}/asm_amd64.s:35)",
+                                     "35\tJMP\tBX", "0x0")  # before the change  # fmt: skip
+    assert s("si\np $rax") == lines(f"{s.sym('main.player'):#x} in {player_at()}", f"36\t{PLAYER[36]}", "0x1234")
+    assert s("set $pc = $pc + 9\nregs rip") == lines(gdb_reg("rip*", s.sym("main.player") + 9,
+                                                             f"{s.sym('main.player') + 9:#x} <main.player+9>"))  # fmt: skip
+    assert s("set $rax = -1\np/x $rax") == lines("0xffffffffffffffff")
+    refused = "only the registers $rax..$r15, $rip ($pc), $rflags and $fs_base can be set, not memory or variables."
+    assert s("set var g5.goid = 3") == lines(f"goemu: cannot assign to g5.goid: {refused}")
+    assert s("set $xmm0 = 1") == lines(f"goemu: cannot assign to $xmm0: {refused}")
+    assert s("set $rax = g.sched") == lines("g.sched is a runtime.gobuf, not a number.")
+    assert s("set $rax = (") == lines("cannot parse '(': expected an operand at the end")
+    assert s("set") == lines("Argument required (expression to compute).")
+    assert s("set foo") == lines("Usage: set context on|off, or set $REG = EXPR.")
+    assert s("set context maybe") == lines("set context on|off")
+
+
+# ---- scripts ------------------------------------------------------------------------------------
+
+
+def script_run(tmp_path, monkeypatch, text: bytes, batch: bool = True, stdin: str = "") -> tuple[int, str, str]:
+    """`goemu debug samples/pingpong.s -x SCRIPT [--batch]` in-process: (status, the script's path,
+    what was printed after the context shown at the start)."""
+    monkeypatch.chdir(ROOT)
+    monkeypatch.setattr(sys, "stdin", io.StringIO(stdin))
+    script = tmp_path / "s.gdb"
+    script.write_bytes(text)
+    out = io.StringIO()
+    status = start(["samples/pingpong.s"], R.Config(gomaxprocs=1), str(script), batch, out)
+    return status, str(script), out.getvalue().partition("on g0's stack (M0) ")[2].partition("\n")[2]
+
+
+def test_a_script_stops_at_its_first_error(tmp_path, monkeypatch):
+    status, path, out = script_run(tmp_path, monkeypatch, b"set context off\nprint 1\nprint nosuch\nprint 2\n")
+    assert (status, out) == (1, lines("1", f"{path}:3: Error in sourced command file:", "unknown name nosuch"))
+    status, path, out = script_run(tmp_path, monkeypatch, b"set context off\nfoo\n", batch=False, stdin="print 2\n")
+    assert (status, out) == (0, lines(f"{path}:2: Error in sourced command file:",
+                                      'Undefined command: "foo".  Try "help".', "2"))  # fmt: skip
+    status, path, out = script_run(tmp_path, monkeypatch, b"set context off\nprint 1\n")
+    assert (status, out) == (0, lines("1"))
+
+
+def test_a_script_that_is_not_utf8(tmp_path, monkeypatch):
+    status, path, out = script_run(tmp_path, monkeypatch, b"set context off\nprint 1\nprint \xb7\nprint 2\n")
+    assert (status, out) == (1, lines("1", f"{path}:3: Error in sourced command file:",
+                                      "Invalid UTF-8: byte 0xb7 at column 7."))  # fmt: skip
+
+
+# ---- nexti N ------------------------------------------------------------------------------------
+
+
+def test_nexti_n_stops_at_breakpoints(debug):
+    s = pingpong_at_player(debug)
+    s("break samples/pingpong.s:41")  # the instruction after CALL printlock
+    assert s("ni 20") == player_hit(2, 0x30, 41)
+    g = debug("growstack")
+    g("break samples/growstack.s:49\ncontinue\ndelete\nbreak main·sum")  # at CALL ·sum(SB)
+    assert g("ni 3") == lines("Breakpoint 2, main·sum (samples/growstack.s:26)", "26\tTEXT ·sum(SB), $24-24")
+
+
+def test_nexti_n_is_n_nextis(debug):
+    one, many = pingpong_at_player(debug), pingpong_at_player(debug)
+    one("delete\nni 40")
+    many("delete\n" + "ni\n" * 40)
+    assert (one.engine.position, one.pc) == (many.engine.position, many.pc)
+    assert one.pc == one.sym("main.player") + 0x72  # over two Gosched calls, among others
+
+
+def test_nexti_n_runs_many_instructions_at_once(debug):
+    """nexti 100000 in one run of the engine (one per instruction took 55 s): it stops where
+    100,000 single nextis would (its speed is measured, not asserted)."""
+    s = debug("tightloop", timeslice=10**15)  # main spins alone
+    s("break main·main\ncontinue\ndelete")
+    assert s("ni 100000") == lines(
+        f"{s.sym('main.main') + 0x34:#x} in main·main+0x34 (samples/tightloop.s:43)", "43\tINCQ\tAX\t\t\t// i++"
+    )

@@ -20,6 +20,7 @@ from emu.debugger.views import (
     Examine,
     ViewError,
     examine,
+    examine_lines,
     go_duration,
     goroutine_status,
     goroutines,
@@ -394,6 +395,26 @@ def test_all_registers():
     assert len(lines) == 19 + 7 + 16 + 1
 
 
+def test_named_registers():
+    """`info registers rax rip`: those lines only, in the order named; gdb's $ and alias names; an
+    unknown name stops the listing with gdb's words, the registers before it shown."""
+    cpu = fake_cpu()
+    cpu.uc.reg_write(x86.UC_X86_REG_XMM1, 5)
+    lines = registers(cpu, changed=frozenset({"rbx"}), only=["rbx", "$rax", "pc", "sp", "eflags", "xmm1"])
+    assert lines == [
+        "rbx*           0x2a                42",
+        "rax            0xffffffffffffffff  -1",
+        "rip            0x401034            0x401034",
+        "rsp            0xc000044f88        0xc000044f88",
+        "rflags         0x246               [ PF ZF IF ]",
+        "xmm1           {v2_int64 = {0x5, 0x0}}",
+    ]
+    with pytest.raises(ViewError) as e:
+        registers(cpu, only=["rbx", "foo", "rax"])
+    assert str(e.value) == "Invalid register `foo'"
+    assert e.value.lines == ["rbx            0x2a                42"]
+
+
 def test_registers_of_a_stopped_cpu(stopped):
     proc = stopped("pingpong", 4500)
     cpu = proc.machine.cpus[0]
@@ -538,11 +559,35 @@ def test_x_unreadable_memory(stopped):
         examine(proc, "4xg", region.end - 16)
     assert str(e.value) == f"Cannot access memory at address {region.end:#x}"
     assert e.value.lines == [f"{region.end - 16:#x}:\t0x0000000000000000\t0x0000000000000000"]
+    with pytest.raises(ViewError) as e:  # the units of a line before the bad address are shown
+        examine(proc, "4xg", region.end - 8)
+    assert str(e.value) == f"Cannot access memory at address {region.end:#x}"
+    assert e.value.lines == [f"{region.end - 8:#x}:\t0x0000000000000000"]
+    with pytest.raises(ViewError) as e:  # a unit across the end: the first byte that cannot be read
+        examine(proc, "2xw", region.end - 6)
+    assert str(e.value) == f"Cannot access memory at address {region.end:#x}"
+    assert e.value.lines == [f"{region.end - 6:#x}:\t0x00000000"]
     bss = next(r for r in proc.machine.space.regions if r.name == "noptrbss")
     proc.machine.space.write(bss.end - 3, b"abc")
     assert examine(proc, "s", bss.end - 3) == [
         f'{bss.end - 3:#x}:\t"abc"<error: Cannot access memory at address {bss.end:#x}>'
     ]
+
+
+def test_x_lines_come_one_at_a_time(stopped):
+    """examine_lines makes a line when it is asked for the next: a count of a trillion costs what is
+    shown, and the next address `x` remembers is after the last line taken."""
+    proc = stopped("pingpong", 0)
+    addr = data(proc, bytes(range(48)))
+    last = Examine()
+    lines = examine_lines(proc, "1000000000000xg", addr, last)
+    assert [next(lines), next(lines)] == [
+        f"{addr:#x}:\t0x0706050403020100\t0x0f0e0d0c0b0a0908",
+        f"{addr + 16:#x}:\t0x1716151413121110\t0x1f1e1d1c1b1a1918",
+    ]
+    assert last.next_addr == addr + 16  # the second line is being shown
+    lines.close()
+    assert examine(proc, "2g", None, last) == [f"{addr + 16:#x}:\t0x1716151413121110\t0x1f1e1d1c1b1a1918"]
 
 
 @pytest.mark.parametrize(
