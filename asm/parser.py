@@ -8,9 +8,11 @@ cmd/asm does (n(PC) counts statements, pseudo-ops included, not bytes).
 
 from __future__ import annotations
 
+import functools
 import struct
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TypeVar
 
 from .errors import AsmError, ErrorList, Pos
 from .lexer import T, Token, tokenize
@@ -44,6 +46,25 @@ def _s64(v: int) -> int:
 
 
 MAX_EXPR_DEPTH = 200
+_Eval = TypeVar("_Eval", int, float)
+
+
+def _nested(method: Callable[[_Operand], _Eval]) -> Callable[[_Operand], _Eval]:
+    """Count how deep evaluation has gone (a factor inside a factor): past MAX_EXPR_DEPTH, an error
+    at the token it stands at, before Python's stack runs out (cmd/asm has no limit of its own)."""
+
+    @functools.wraps(method)
+    def nested(self: _Operand) -> _Eval:
+        self.depth += 1
+        try:
+            if self.depth > MAX_EXPR_DEPTH:
+                t = self.peek()
+                raise AsmError(f"expression nested too deeply (more than {MAX_EXPR_DEPTH} levels)", t.pos if t else self.end)
+            return method(self)
+        finally:
+            self.depth -= 1
+
+    return nested
 
 
 class _Operand:
@@ -129,17 +150,9 @@ class _Operand:
             else:
                 v &= self.factor()
 
+    @_nested
     def factor(self) -> int:
-        self.depth += 1
-        try:
-            return self._factor()
-        finally:
-            self.depth -= 1
-
-    def _factor(self) -> int:
         t = self.next()
-        if self.depth > MAX_EXPR_DEPTH:  # Python's stack is the limit: cmd/asm has none of its own
-            raise AsmError(f"expression nested too deeply (more than {MAX_EXPR_DEPTH} levels)", t.pos)
         if t.kind is T.INT:
             if t.value > _MASK:  # type: ignore[operator]
                 raise AsmError(f"integer constant {t.text} overflows 64 bits", t.pos)
@@ -160,17 +173,9 @@ class _Operand:
             return v
         raise AsmError(f"unexpected {t} evaluating expression", t.pos)
 
+    @_nested
     def float_expr(self) -> float:
-        self.depth += 1
-        try:
-            return self._float_expr()
-        finally:
-            self.depth -= 1
-
-    def _float_expr(self) -> float:
         t = self.next()
-        if self.depth > MAX_EXPR_DEPTH:
-            raise AsmError(f"expression nested too deeply (more than {MAX_EXPR_DEPTH} levels)", t.pos)
         if t.is_op("("):
             v = self.float_expr()
             self.get(")")
