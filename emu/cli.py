@@ -91,6 +91,8 @@ def cmd_timeline(args: argparse.Namespace) -> int:
 
 
 def cmd_debug(args: argparse.Namespace) -> int:
+    from runtime.malloc import OutOfMemory
+
     from .debugger.engine import DebugError
     from .debugger.shell import start
 
@@ -99,6 +101,9 @@ def cmd_debug(args: argparse.Namespace) -> int:
         return start(args.files, config, args.x, args.batch, sys.stdout, _asm_options(args))
     except (ValueError, DebugError) as e:
         print(f"goemu debug: {e}", file=sys.stderr)
+        return 2
+    except OutOfMemory as e:  # --max-memory below what the runtime takes to start, as goemu run says
+        print(f"runtime: out of memory: {e}\nfatal error: out of memory", file=sys.stderr)
         return 2
 
 

@@ -262,3 +262,10 @@ def test_ctrl_c_stops_a_run_with_status_130(tmp_path, flags):
     assert p.stderr is not None and p.stderr.readline() == "7\n"  # the program runs: now interrupt it
     p.send_signal(signal.SIGINT)
     assert p.wait(timeout=60) == 130
+
+
+def test_debug_with_max_memory_below_what_the_runtime_needs_to_start():
+    r = subprocess.run([sys.executable, "-m", "emu", "debug", "--batch", "--max-memory", "1", "samples/hello.s"],
+                       cwd=ROOT, input="", capture_output=True, text=True)  # fmt: skip
+    assert (r.returncode, r.stdout) == (2, "")
+    assert r.stderr == "runtime: out of memory: cannot allocate 1008-byte block (6096 in use)\nfatal error: out of memory\n"
