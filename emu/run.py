@@ -673,10 +673,11 @@ def _output(stdout: BinaryIO, stderr: BinaryIO, limit: int) -> Callable[[int, by
 
 def _write(stream: BinaryIO, data: bytes) -> int:
     """Write to the host's stream: 0, or -errno as the write system call would return it (a full
-    disk, a closed pipe), which the program sees and println ignores. The stream is buffered: an
-    error surfaces when a buffer's worth is written, and the command line flushes at exit."""
+    disk, a closed pipe), which the program sees and println ignores. Flushed at once: each write
+    of Go's reaches the file (or pipe) when it is made."""
     try:
         stream.write(data)
+        stream.flush()
     except OSError as e:
         return -(e.errno or EIO)
     return 0
