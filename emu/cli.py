@@ -277,6 +277,8 @@ def parser() -> argparse.ArgumentParser:
     _add_asm_flags(o)
     o.add_argument("-s", metavar="SYMBOL", help="only disassemble symbols matching this regular expression")
     o.set_defaults(func=cmd_objdump)
+    for command in sub.choices.values():  # for usage errors in the command's own words
+        command.set_defaults(command_parser=command)
     return ap
 
 
@@ -284,7 +286,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     for name in ("stdin", "stdout", "stderr"):  # a descriptor closed by the caller (>&-): as /dev/null
         if getattr(sys, name) is None:
             setattr(sys, name, open(os.devnull, "r" if name == "stdin" else "w"))
-    args = parser().parse_args(argv)
+    args, extra = parser().parse_known_args(argv)
+    if extra:  # argparse would blame the top-level parser and print its usage, not the command's
+        args.command_parser.error(f"unrecognized arguments: {' '.join(extra)}")
     try:
         status = args.func(args)
     except AsmError as e:

@@ -269,3 +269,9 @@ def test_debug_with_max_memory_below_what_the_runtime_needs_to_start():
                        cwd=ROOT, input="", capture_output=True, text=True)  # fmt: skip
     assert (r.returncode, r.stdout) == (2, "")
     assert r.stderr == "runtime: out of memory: cannot allocate 1008-byte block (6096 in use)\nfatal error: out of memory\n"
+
+
+def test_an_unknown_flag_is_reported_with_the_commands_usage():
+    r = goemu("asm", "-Q", "samples/hello.s")
+    assert r.returncode == 2
+    assert r.stderr.startswith("usage: goemu asm ") and r.stderr.endswith("goemu asm: error: unrecognized arguments: -Q\n")
