@@ -27,13 +27,19 @@ class Pos:
 NOPOS = Pos("<builtin>", 0)
 
 
+def errno_text(e: OSError) -> str:
+    """Go's text for the error's errno: Linux's strerror, in lower case (`no such file or directory`)."""
+    reason = os.strerror(e.errno) if e.errno else str(e)
+    return reason[:1].lower() + reason[1:]
+
+
 def file_error(path: str, e: OSError | ValueError) -> str:
     """Go's words for a source file that cannot be read: `open x.s: no such file or directory`,
     or `read x.s: is a directory` (Go opens a directory, then fails to read it)."""
     if isinstance(e, IsADirectoryError):
         return f"read {path}: is a directory"
-    reason = os.strerror(e.errno) if isinstance(e, OSError) and e.errno else "Invalid argument"  # a NUL in the name
-    return f"open {path}: {reason[:1].lower()}{reason[1:]}"  # Go's errno texts start in lower case
+    reason = errno_text(e) if isinstance(e, OSError) else "invalid argument"  # ValueError: a NUL in the name
+    return f"open {path}: {reason}"
 
 
 @dataclass(frozen=True, slots=True)

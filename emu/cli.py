@@ -16,7 +16,7 @@ from collections.abc import Mapping, Sequence
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
-from asm.errors import AsmError
+from asm.errors import AsmError, errno_text
 from runtime.stack import MAX_STACK, STACK_MIN
 from runtime.sysmon import FORCE_PREEMPT_NS
 
@@ -311,8 +311,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 def _os_error(e: OSError) -> str:
     """`open x.img: no such file or directory` (a file goemu writes), or `write standard output:
     no space left on device`: the reason in Go's (lower-case) words."""
-    reason = os.strerror(e.errno) if e.errno else str(e)
-    reason = reason[:1].lower() + reason[1:]
+    reason = errno_text(e)
     return f"open {e.filename}: {reason}" if e.filename is not None else f"write standard output: {reason}"
 
 

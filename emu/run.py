@@ -63,6 +63,7 @@ from runtime.memory import MemoryFault
 from runtime.preempt import async_preempt_stack
 from runtime.proc import CLOCK_START, G0_STACK_SIZE, Blocked, Runtime, Symbols
 from runtime.stubs import assemble_stubs
+from runtime.symtab import Functab
 from runtime.trace import Trace
 
 from . import signals, syscalls, traceback, traps
@@ -279,9 +280,7 @@ def _call_runtime(proc: Process, uc, mp: M | None, fn: Callable[[], Gobuf | None
         _stop(proc, uc)
     except GoPanic as p:
         assert mp is not None  # only a goroutine's call into the runtime panics
-        gp = proc.runtime.curg(mp)
-        at = {} if frame is None else {"pc": frame.return_pc, "sp": frame.sp + 8, "bp": frame.bp}
-        _die(proc, uc, _gopanic(proc, mp, [f"panic: {p}"], gp, **at))
+        _die(proc, uc, _gopanic(proc, mp, [f"panic: {p}"], proc.runtime.curg(mp), **_call_site(frame)))
     except LimitReached as e:  # where the call returns to; sysmon (its schedtrace lines) has no CPU
         _die(proc, uc, [_stopped(proc, str(e), frame.return_pc if frame else _pc(uc) if uc else None)])
     except MemoryFault as f:  # the runtime's own code faulted (a bad pointer the program gave it)
@@ -339,12 +338,14 @@ def _gopanic(proc: Process, mp: M, message: list[str], g: G | None, **at: Any) -
 
 
 def _caller(proc: Process, mp: M, frame: Frame | None) -> list[str]:
-    """The traceback of the goroutine that called into the runtime at frame, walked from its
-    caller as it is once the call returns (without a frame: from its g.sched)."""
-    gp, image, space = proc.runtime.curg(mp), proc.machine.image, proc.machine.space
-    if frame is None:
-        return traceback.goroutine(image, space, gp)
-    return traceback.goroutine(image, space, gp, frame.return_pc, sp=frame.sp + 8, bp=frame.bp)
+    """The traceback of the goroutine that called into the runtime at frame."""
+    return traceback.goroutine(proc.machine.image, proc.machine.space, proc.runtime.curg(mp), **_call_site(frame))
+
+
+def _call_site(frame: Frame | None) -> dict[str, int]:
+    """traceback.goroutine's start for a goroutine that called into the runtime at frame: its
+    caller as it is once the call returns (without a frame: nothing, so from its g.sched)."""
+    return {} if frame is None else {"pc": frame.return_pc, "sp": frame.sp + 8, "bp": frame.bp}
 
 
 def _install_hooks(proc: Process, cpu: CPU) -> None:
@@ -725,7 +726,7 @@ def _fault(proc: Process, cpu: CPU, stop: Piece) -> int:
     else:
         signal = f"[signal {SIGNAL_NAMES[trap.signal]} code={trap.code:#x} addr={trap.addr:#x} pc={trap.pc:#x}]"
         at = {"pc": trap.pc, "return_pc": False, "sp": sp, "bp": bp}
-        if (unusable := _preparePanic_faults(space, image, trap.pc, sp)) is not None:
+        if (unusable := _preparePanic_faults(space, proc.runtime.syms.functab, trap.pc, sp)) is not None:
             lines = [f"goemu: {SIGNAL_NAMES[trap.signal]} at pc={trap.pc:#x} with SP={sp:#x}: Go's signal handler "
                      f"cannot {unusable}; it faults in turn and the kernel kills the process with SIGSEGV, "
                      "before Go prints anything"]  # fmt: skip
@@ -743,22 +744,16 @@ def _fault(proc: Process, cpu: CPU, stop: Piece) -> int:
     return 2
 
 
-def _preparePanic_faults(space, image, pc: int, sp: int) -> str | None:  # type: ignore[no-untyped-def]
+def _preparePanic_faults(space, table: Functab, pc: int, sp: int) -> str | None:  # type: ignore[no-untyped-def]
     """What preparePanic cannot do on the faulting goroutine's stack, if anything: it reads the
     word at SP, then (shouldPushSigpanic) pushes the pc as sigpanic's return address, unless pc
     is 0 or outside every function with a return address at SP that is not."""
     if not _accessible(space, sp, "r"):
         return "read the word at SP"
-    push = pc != 0 and (_is_code(image, pc) or not _is_code(image, space.load(sp, 8)))
+    push = pc != 0 and (table.findfunc(pc) is not None or table.findfunc(space.load(sp, 8)) is None)
     if push and not _accessible(space, sp - 8, "w"):
         return "push sigpanic's return address"
     return None
-
-
-def _is_code(image, pc: int) -> bool:  # type: ignore[no-untyped-def]
-    """findfunc(pc).valid()"""
-    fn = image.symbol_at(pc)
-    return fn is not None and fn.text is not None
 
 
 def _accessible(space, addr: int, perm: str) -> bool:  # type: ignore[no-untyped-def]

@@ -53,6 +53,11 @@ def status(g: G) -> str:
     return text + (" (scan)" if g.atomicstatus & const._Gscan else "")
 
 
+def header(g: G) -> str:
+    """goroutineheader: `goroutine 5 [chan receive]:`."""
+    return f"goroutine {g.goid} [{status(g)}]:"
+
+
 @dataclass(frozen=True)
 class Cursor:
     """One frame of the walk: its pc, and SP and BP as they are at that pc. trap: the frame was
@@ -77,7 +82,7 @@ def goroutine(
     registers there, or the return address of its call into the runtime, with sp and bp as they
     are once that call returns (SP just above the return address). Without sp and bp only pc's
     frame can be shown. Without pc, g is not running and is walked from g.sched."""
-    head = f"goroutine {g.goid} [{status(g)}]:"
+    head = header(g)
     if pc is not None and (sp is None or bp is None):
         return [head, *frame_lines(image, pc, return_pc), *created_by(image, g)]
     start, hidden = _start(image, mem, g, pc, return_pc, sp, bp)
@@ -117,8 +122,7 @@ def fault(image: Image, mem: Memory, g: G, pc: int, sp: int, bp: int, fatal: boo
     `fatal`, a fatal signal's (tracebacktrap): from pc itself, no sigpanic frames; after INT3,
     pc is the next instruction, and its line is the one Go shows."""
     if fatal:
-        return [f"goroutine {g.goid} [{status(g)}]:", *_frames(image, mem, g, Cursor(pc, sp, bp, trap=True), 0),
-                *created_by(image, g)]  # fmt: skip
+        return [header(g), *_frames(image, mem, g, Cursor(pc, sp, bp, trap=True), 0), *created_by(image, g)]
     return goroutine(image, mem, g, pc, return_pc=False, sp=sp, bp=bp)
 
 

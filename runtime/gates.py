@@ -3,10 +3,11 @@
 A gate is what a program CALLs by its Go name (`CALL runtime·Gosched(SB)`): a three-instruction
 stub, generated here and assembled with the runtime, that spills SP and BP into this M's TLS
 scratch slots and jumps to the gate's trigger address on the gate page. A hook limited to that
-page (a block hook: each trigger is a one-instruction block) runs the Python function there, with memory only (no register traffic), and leaves its
-answer in the TLS slots: return to the caller, or switch. The trigger then jumps to gateresume,
-which returns (RET, SP untouched) or loads g0's stack and enters runtime·gogo(buf), as mcall's
-fn -> schedule -> gogo does in Go. One crossing into Python per call, whichever way it goes.
+page (a block hook: each trigger is a one-instruction block) runs the Python function there, with
+memory only (no register traffic), and leaves its answer in the TLS slots: return to the
+caller, or switch. The trigger then jumps to gateresume, which returns (RET, SP untouched) or
+loads g0's stack and enters runtime·gogo(buf), as mcall's fn -> schedule -> gogo does in Go.
+One crossing into Python per call, whichever way it goes.
 
 TLS scratch slots, below the g slot at 0(TLS) (FS:-8): the same on every M.
 """

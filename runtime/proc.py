@@ -278,7 +278,7 @@ class Runtime:
         pp = P(self.mem, mp.p)
         newg = self.newproc1(fn, pp, callerpc)
         if self.trace:
-            self.trace.GoCreate(mp, pp, newg, self.is_system_goroutine(newg))
+            self.trace.GoCreate(mp, pp, newg, system)
         self.runqput(pp, newg, True)
         if self.mainStarted():
             self.wakep()
