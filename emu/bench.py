@@ -11,7 +11,6 @@ whose output is wrong is reported as failed, whatever its speed.
 
 from __future__ import annotations
 
-import argparse
 import gc
 import io
 import json
@@ -289,16 +288,14 @@ def table(limits: dict[str, float], results: list[Result], quick: bool = False) 
     return "\n".join(lines) + "\n"
 
 
-def main(argv: list[str] | None = None) -> int:
-    ap = argparse.ArgumentParser(prog="goemu bench", description=__doc__.split("\n\n")[0])
-    ap.add_argument("--quick", action="store_true", help="small sizes: checks the workloads, measures nothing")
-    ap.add_argument("--json", action="store_true", help="print the results as JSON too (the table goes to stderr)")
-    args = ap.parse_args(argv)
-    limits, results = bench(QUICK if args.quick else Sizes())
-    (sys.stderr if args.json else sys.stdout).write(table(limits, results, args.quick))
-    if args.json:
+def main(quick: bool, as_json: bool) -> int:
+    """`goemu bench` (its flags parsed by the command line): the table, and with as_json the
+    results as JSON on standard output (the table then goes to standard error)."""
+    limits, results = bench(QUICK if quick else Sizes())
+    (sys.stderr if as_json else sys.stdout).write(table(limits, results, quick))
+    if as_json:
         doc = {"date": time.strftime("%Y-%m-%dT%H:%M:%S%z"), "commit": _commit(), "python": platform.python_version(),
-               "unicorn": unicorn.__version__, "cpus": os.cpu_count(), "quick": args.quick, "limits": limits,
+               "unicorn": unicorn.__version__, "cpus": os.cpu_count(), "quick": quick, "limits": limits,
                "workloads": [{**asdict(r), "ratio": r.ratio} for r in results]}  # fmt: skip
         print(json.dumps(doc, indent=1))
     return 0 if all(r.ok for r in results) else 1
@@ -312,7 +309,3 @@ def _commit() -> str:
     except (OSError, subprocess.SubprocessError):
         return ""
     return r.stdout.strip() if r.returncode == 0 else ""
-
-
-if __name__ == "__main__":
-    sys.exit(main())

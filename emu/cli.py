@@ -81,7 +81,7 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_bench(args: argparse.Namespace) -> int:
     from .bench import main as bench_main
 
-    return bench_main([*(["--quick"] if args.quick else []), *(["--json"] if args.json else [])])
+    return bench_main(args.quick, args.json)
 
 
 def cmd_timeline(args: argparse.Namespace) -> int:
