@@ -321,11 +321,10 @@ def _report(message: str) -> int:
 
 
 def _quiet_exit(status: int) -> int:
-    """Point standard output at /dev/null, so that the interpreter's own flush at exit does not
-    fail again over what is still buffered."""
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, sys.stdout.fileno())
-    os.close(devnull)
+    """status, standard output silenced: what it still buffers cannot be written either."""
+    from .run import silence
+
+    silence(sys.stdout)
     return status
 
 

@@ -14,6 +14,7 @@ implement yet stops it with a message naming it.
 from __future__ import annotations
 
 import math
+import os
 import signal as host_signal
 import struct
 import sys
@@ -890,6 +891,19 @@ def _interruptible(proc: Process) -> Iterator[None]:
         yield
     finally:
         host_signal.signal(host_signal.SIGINT, previous)
+
+
+def silence(stream: TextIO | BinaryIO) -> None:
+    """Point the stream's descriptor at /dev/null (a closed pipe, a full disk), so that the
+    interpreter's own flush at exit does not fail again over what is still buffered (Python's
+    advice for SIGPIPE)."""
+    try:
+        fd = stream.fileno()
+    except (OSError, ValueError):
+        return
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(devnull, fd)
+    os.close(devnull)
 
 
 def main_streams() -> tuple[BinaryIO, BinaryIO]:

@@ -23,7 +23,7 @@ from runtime.layout import G, P, const, waitReasonStrings
 
 from .. import signals
 from ..machine import GP_REGS
-from ..run import Config
+from ..run import Config, silence
 from . import context as ctx
 from . import stepping
 from .engine import Breakpoint, DebugError, Engine, Event
@@ -801,20 +801,9 @@ def start(files: list[str], config: Config, script: str | None, batch: bool, out
         if not batch and not shell.done:
             interactive(shell)
     except BrokenPipeError:  # the reader went away (`| head`): stop quietly, as gdb does
-        _silence(out)
+        silence(out)
         return 1
     finally:
         engine.close()
     return 0 if ok or not batch else 1
 
-
-def _silence(out: TextIO) -> None:
-    """Point a closed pipe's descriptor at /dev/null, so that the final flush at exit does not
-    complain (Python's advice for SIGPIPE)."""
-    try:
-        fd = out.fileno()
-    except (OSError, ValueError):
-        return
-    devnull = os.open(os.devnull, os.O_WRONLY)
-    os.dup2(devnull, fd)
-    os.close(devnull)
